@@ -1,0 +1,1 @@
+"""chaperone: a guardrail gateway for AI agents that call AWS, as mitmproxy addons."""
