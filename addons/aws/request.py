@@ -1,0 +1,67 @@
+"""A raw HTTP request, split once into the parts routing and parsing read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def lower_headers(headers: HeadersLike) -> dict[str, str]:
+    """Header names lowercased; repeated headers joined with ',' (RFC 9110)."""
+    if hasattr(headers, "fields"):  # mitmproxy's Headers: keep repeated fields
+        pairs = ((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.fields)
+    elif isinstance(headers, Mapping):
+        pairs = headers.items()
+    else:
+        pairs = headers
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        name = name.lower()
+        out[name] = f"{out[name]},{value}" if name in out else value
+    return out
+
+
+@dataclass
+class Request:
+    method: str
+    host: str
+    path: str  # as sent, still percent-encoded
+    query: str  # as sent
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def build(cls, method: str, url: str, headers: HeadersLike, body: bytes | None) -> Request:
+        parts = urlsplit(url)
+        lowered = lower_headers(headers)
+        host = lowered.get("host") or parts.netloc
+        return cls(method.upper(), host.lower(), parts.path or "/", parts.query, lowered, body or b"")
+
+    @cached_property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    @cached_property
+    def query_dict(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for k, v in self.query_pairs:
+            out.setdefault(k, []).append(v)
+        return out
+
+    @cached_property
+    def form(self) -> dict[str, str]:
+        """Query-protocol parameters: the form body, else the query string."""
+        ctype = self.headers.get("content-type", "")
+        if self.body and "x-www-form-urlencoded" in ctype:
+            pairs = parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        else:
+            pairs = self.query_pairs
+        return dict(pairs)
+
+    @cached_property
+    def unquoted_path(self) -> str:
+        return unquote(self.path)
