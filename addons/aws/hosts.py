@@ -170,3 +170,11 @@ def _parse_labels(host, labels, dualstack, partitions) -> HostInfo:
         host, partition.id, region, prefix, tuple(labels[:-1]), fips, dualstack,
         known=False,
     )
+
+
+def global_region(partition: str) -> str:
+    """The region a partition's global endpoints sign for."""
+    for p in _partitions():
+        if p.id == partition:
+            return p.global_region
+    return "us-east-1"

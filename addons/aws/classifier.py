@@ -1,0 +1,116 @@
+"""The classifier: a raw HTTP request in, a `Call` out (None for non-AWS traffic)."""
+
+from __future__ import annotations
+
+from botocore.model import ServiceModel
+
+from . import models, readonly, resources
+from .call import Call
+from .hosts import HostInfo, global_region, parse_host, partition_of_region
+from .params import ParamError, parse_request
+from .request import HeadersLike, Request
+from .router import detect_protocol, find_route
+from .sigv4 import AuthInfo, SigV4Error, parse_auth
+
+
+def classify(method: str, url: str, headers: HeadersLike, body: bytes | None) -> Call | None:
+    return classify_request(Request.build(method, url, headers, body))
+
+
+def classify_request(req: Request) -> Call | None:
+    info = parse_host(req.host)
+    if info is None:
+        return None
+    call = Call(host=req.host, partition=info.partition, region=info.region or "")
+    try:
+        auth = parse_auth(req.method, f"https://{req.host}{req.path}{'?' + req.query if req.query else ''}", list(req.headers.items()))
+    except SigV4Error as e:
+        auth = None
+        call.auth = "invalid"
+        call.unknown_reason = f"{e.code}: {e.message}"
+    if auth is not None:
+        call.auth = auth.style
+        call.access_key = auth.access_key
+        call.signing_name = auth.service
+        scope_problem = _check_scope(auth, info)
+        call.region = auth.region
+        if scope_problem:
+            call.unknown_reason = scope_problem
+    if not call.region:
+        call.region = global_region(info.partition)
+
+    candidates = _candidates(req, info, auth)
+    if not candidates:
+        call.unknown_reason = call.unknown_reason or _no_service_reason(req, info, auth)
+        return call
+    for name in candidates:
+        model = models.service_model(name)
+        found = find_route(model, req)
+        if found is not None:
+            _fill(call, model, found, req)
+            return call
+    call.service = candidates[0]
+    call.signing_name = call.signing_name or models.service_index().services[candidates[0]].signing_name
+    call.protocol = detect_protocol(models.service_model(candidates[0]), req)
+    call.unknown_reason = call.unknown_reason or f"no {candidates[0]} operation matches {req.method} {req.path}"
+    return call
+
+
+def _fill(call: Call, model: ServiceModel, found, req: Request) -> None:
+    op, match = found
+    call.service = model.service_name
+    call.signing_name = call.signing_name or model.signing_name or model.endpoint_prefix
+    call.operation = op.name
+    call.protocol = detect_protocol(model, req)
+    call.read_only = readonly.is_read_only(op)
+    try:
+        call.params = parse_request(op, req, match)
+    except ParamError as e:
+        call.unknown_reason = call.unknown_reason or f"cannot read the parameters of {op.name}: {e}"
+        return
+    call.resources = resources.derive(call.service, call.params, call.partition, call.region)
+
+
+def _no_service_reason(req: Request, info: HostInfo, auth: AuthInfo | None) -> str:
+    if auth is not None and info.services:
+        return (
+            f"the signature is for service {auth.service!r} but {req.host} "
+            f"serves {', '.join(info.services)}"
+        )
+    return f"no AWS service is known at {req.host}"
+
+
+def _check_scope(auth: AuthInfo, info: HostInfo) -> str | None:
+    """The credential scope must agree with the host the request went to."""
+    if info.region and auth.region != info.region:
+        return (
+            f"the signature's credential scope names region {auth.region!r} "
+            f"but the request went to {info.host} ({info.region})"
+        )
+    part = partition_of_region(auth.region)
+    if part is not None and part != info.partition and not (
+        info.region is None and {part, info.partition} <= {"aws", "aws-us-gov"}
+    ):
+        return f"region {auth.region!r} is not in partition {info.partition} of {info.host}"
+    return None
+
+
+def _candidates(req: Request, info: HostInfo, auth: AuthInfo | None) -> tuple[str, ...]:
+    index = models.service_index()
+    candidates = info.services
+    target = req.headers.get("x-amz-target")
+    if target:
+        by_target = index.by_target_prefix.get(target.rpartition(".")[0])
+        if by_target and (not candidates or by_target in candidates):
+            candidates = (by_target,)
+    elif req.path.startswith("/service/"):
+        name = req.path.split("/")[2].rpartition(".")[2]
+        by_target = index.by_target_prefix.get(name)
+        if by_target and (not candidates or by_target in candidates):
+            candidates = (by_target,)
+    if auth is not None:
+        if not candidates:
+            candidates = index.by_signing_name.get(auth.service, ())
+        signed = tuple(c for c in candidates if index.services[c].signing_name == auth.service)
+        return signed
+    return candidates

@@ -1,0 +1,84 @@
+"""The per-flow record every addon writes to, and the fail-closed answer.
+
+Everything chaperone learns about a flow lives in `flow.metadata["chaperone"]`
+as JSON-serialisable data, so it travels into dump files and shows in mitmweb.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import traceback
+
+from mitmproxy import http
+
+from .aws import models
+from .aws.errors import error_response, guess_protocol
+
+KEY = "chaperone"
+log = logging.getLogger("chaperone")
+
+
+def record(flow: http.HTTPFlow) -> dict:
+    return flow.metadata.setdefault(KEY, {})
+
+
+def handled(flow: http.HTTPFlow) -> bool:
+    """True when an earlier addon (or mitmproxy) already answered or killed the flow."""
+    return flow.response is not None or flow.error is not None or not flow.live
+
+
+def answer_error(flow: http.HTTPFlow, code: str, message: str, status: int = 403) -> None:
+    """Answer the flow with a native AWS error for the call's protocol."""
+    call = record(flow).get("call") or {}
+    protocol = call.get("protocol")
+    json_version, query_compatible = "1.1", False
+    if call.get("service"):
+        meta = models.service_model(call["service"]).metadata
+        json_version = meta.get("jsonVersion", "1.1")
+        query_compatible = "awsQueryCompatible" in meta
+    if not protocol:
+        headers = {k.lower(): v for k, v in flow.request.headers.items()}
+        protocol = guess_protocol(flow.request.pretty_host, headers, flow.request.path)
+    err = error_response(
+        protocol, code, message, status=status, json_version=json_version,
+        query_compatible=query_compatible, head=flow.request.method == "HEAD",
+    )
+    flow.response = http.Response.make(err.status, err.body, err.headers)
+    record(flow)["answered_by_gateway"] = {"status": status, "code": code, "message": message}
+
+
+def fail_closed(hook):
+    """Any exception in a hook answers the flow with an error instead of letting it through."""
+
+    @functools.wraps(hook)
+    def wrapper(self, flow):
+        try:
+            return hook(self, flow)
+        except Exception as e:  # noqa: BLE001 - fail closed on anything
+            _fail(flow, hook, e)
+
+    @functools.wraps(hook)
+    async def async_wrapper(self, flow):
+        try:
+            return await hook(self, flow)
+        except Exception as e:  # noqa: BLE001 - fail closed on anything
+            _fail(flow, hook, e)
+
+    return async_wrapper if inspect.iscoroutinefunction(hook) else wrapper
+
+
+def _fail(flow, hook, exc: Exception) -> None:
+    log.error(
+        "chaperone: %s failed on %s %s: %s\n%s", hook.__qualname__, flow.request.method,
+        flow.request.pretty_url, exc, "".join(traceback.format_exception(exc)[-3:]),
+    )
+    record(flow).setdefault("errors", []).append(f"{hook.__qualname__}: {type(exc).__name__}: {exc}")
+    if flow.live and flow.response is None:
+        answer_error(flow, "InternalFailure", "The chaperone gateway failed on this request; it was not sent.", 500)
+    elif flow.response is not None and hook.__name__ == "response":
+        # A failure after AWS answered: the response may hold what redaction missed.
+        flow.response = http.Response.make(
+            500, b"chaperone gateway error", {"Content-Type": "text/plain"}
+        )
