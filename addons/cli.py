@@ -52,11 +52,13 @@ def check_config(args: argparse.Namespace) -> None:
             parse_upstream(args.upstream)
         except ValueError as e:
             raise Failure(f"--upstream: {e}") from e
-    for check in CONFIG_CHECKS:
-        check(args)
+    from .config.agents import load_agents
+    from .config.yamlfile import ConfigError
 
-
-CONFIG_CHECKS: list = []  # filled by the modules that own a configuration file
+    try:
+        load_agents(args.agents)
+    except ConfigError as e:
+        raise Failure(f"cannot start: {e}") from e
 
 
 def ensure_ca(confdir: Path) -> Path:
@@ -121,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="keep the demo's working folder")
     demo.set_defaults(func=cmd_demo)
 
-    for register in SUBCOMMANDS:
-        register(sub)
+    from . import cli_agents
+
+    cli_agents.register(sub)
     return parser
 
 
@@ -133,9 +136,6 @@ def add_gateway_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agents", metavar="FILE", default="agents.yaml", help="the agents file (default agents.yaml)")
     p.add_argument("--rules", metavar="FILE", default="rules/default.yaml", help="the rule set (default rules/default.yaml)")
     p.add_argument("--recordings", metavar="DIR", default="recordings", help="dump files and the audit log (default recordings/)")
-
-
-SUBCOMMANDS: list = []  # each registers its subcommand on the parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Configuration files other than rules (no mitmproxy imports)."""
