@@ -1,39 +1,114 @@
-"""classify: what AWS call each flow is (and, with agents configured, who made it)."""
+"""classify: what AWS call each flow is, and which agent made it.
+
+Every AWS request must carry a SigV4 signature made with a registered agent's
+fake credentials; it is verified here, before anything else is done with the
+request. A request that fails is answered by the gateway in the service's
+own error format and goes no further.
+"""
 
 from __future__ import annotations
 
-from mitmproxy import http
+import asyncio
+import datetime
 
-from .aws.classifier import classify_request
+from mitmproxy import ctx, exceptions, http
+
+from .aws import models
+from .aws.classifier import analyse
 from .aws.request import Request
-from .flowrecord import fail_closed, handled, record
+from .aws.sigv4 import SigV4Error, verify
+from .config.agents import Agent, Agents, load_agents
+from .config.watched import Watched
+from .flowrecord import answer_error, fail_closed, handled, record
+
+HASH_IN_THREAD = 1 << 20  # hash bodies above this off the event loop
 
 
 def request_of(flow: http.HTTPFlow) -> Request:
     """The flow's request as the pure classifier reads it, whatever the proxy mode."""
     req = flow.request
     content = req.get_content(strict=False) or b""
-    return Request.build(
-        req.method, f"https://{req.pretty_host}{req.path}", req.headers, content
-    )
+    return Request.build(req.method, f"https://{req.pretty_host}{req.path}", req.headers, content)
 
 
 class Classify:
+    def __init__(self) -> None:
+        self.agents: Watched[Agents] = Watched("agents file", load_agents)
+
+    def load(self, loader) -> None:
+        loader.add_option(
+            "chaperone_agents", str, "agents.yaml",
+            "The agents file: each agent's fake access key id and where its secret is.",
+        )
+
+    def configure(self, updated) -> None:
+        if "chaperone_agents" in updated:
+            try:
+                self.agents.load(ctx.options.chaperone_agents)
+            except Exception as e:  # noqa: BLE001 - refuse any configuration we cannot read
+                raise exceptions.OptionsError(f"chaperone_agents: {e}") from e
+
+    def agent(self, name: str | None) -> Agent | None:
+        agents = self.agents.current()
+        if agents is None or name is None:
+            return None
+        return next((a for a in agents.by_key.values() if a.name == name), None)
+
     @fail_closed
-    def request(self, flow: http.HTTPFlow) -> None:
+    async def request(self, flow: http.HTTPFlow) -> None:
         if handled(flow):
             return
-        call = classify_request(request_of(flow))
+        req = request_of(flow)
+        call, auth, auth_error = analyse(req)
         rec = record(flow)
+        rec["aws"] = call is not None
         if call is None:
-            rec["aws"] = False
             return
-        rec["aws"] = True
         rec["call"] = call.to_record()
-        flow.comment = _summary(call)
+        flow.comment = f"{call.service}:{call.operation} {call.region}" if call.operation else f"unidentified: {call.unknown_reason}"
+        problem = await self._authenticate(flow, req, call, auth, auth_error)
+        if problem is not None:
+            rec["auth_failure"] = {"code": problem.code, "message": problem.message}
+            answer_error(flow, problem.code, problem.message)
+
+    async def _authenticate(self, flow, req, call, auth, auth_error) -> SigV4Error | None:
+        s3 = call.signing_name == "s3"
+        if auth_error is not None:
+            return auth_error
+        if auth is None:
+            return SigV4Error(
+                "AccessDenied" if s3 else "MissingAuthenticationToken",
+                "The request is not signed; the chaperone gateway accepts only calls signed with an agent's credentials.",
+            )
+        agents = self.agents.current()
+        agent = agents.by_key.get(auth.access_key) if agents else None
+        if agent is None:
+            return SigV4Error(
+                "InvalidAccessKeyId" if s3 else "InvalidClientTokenId",
+                "The AWS access key id you provided is not registered with the chaperone gateway.",
+            )
+        raw = flow.request.raw_content or b""
+        check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret,
+                 datetime.datetime.now(datetime.timezone.utc))
+        try:
+            if len(raw) > HASH_IN_THREAD:
+                await asyncio.to_thread(verify, *check, s3=s3)
+            else:
+                verify(*check, s3=s3)
+        except SigV4Error as e:
+            return e
+        record(flow)["agent"] = agent.name
+        if not agent.allows_region(call.region):
+            return SigV4Error(_access_denied(call.service), f"Agent {agent.name!r} may not use region {call.region}.")
+        if call.service and not agent.allows_service(call.service):
+            return SigV4Error(_access_denied(call.service), f"Agent {agent.name!r} may not use {call.service}.")
+        return None
 
 
-def _summary(call) -> str:
-    if call.operation:
-        return f"{call.service}:{call.operation} {call.region}"
-    return f"unidentified AWS call: {call.unknown_reason}"
+def _access_denied(service: str) -> str:
+    """AccessDenied or AccessDeniedException, as the service's model names it."""
+    if service:
+        model = models.service_model(service)
+        if "AccessDeniedException" in model.shape_names:
+            return "AccessDeniedException"
+    return "AccessDenied"

@@ -60,7 +60,10 @@ class Moto:
 
     def set_auth(self, on: bool) -> None:
         """Signature checks on (every request signed by a moto IAM key) or off."""
-        req = urllib.request.Request(f"{self.url}/moto-api/reset-auth", b"0" if on else b"inf", method="POST")
+        req = urllib.request.Request(
+            f"{self.url}/moto-api/reset-auth", b"0" if on else b"inf", method="POST",
+            headers={"Content-Type": "text/plain"},  # a form type would hide the body from moto
+        )
         urllib.request.urlopen(req, timeout=10).read()
 
     def client(self, service: str, region: str = "us-east-1", key: str | None = None, secret: str | None = None):

@@ -1,12 +1,25 @@
-"""resign: send each allowed AWS call on, signed with the gateway's credentials."""
+"""resign: send each allowed AWS call on, signed with credentials only the gateway holds.
+
+The agent's Authorization, security token and date are dropped; the request
+is signed again (or presigned again, with the same expiry) with the gateway's
+credentials, or the role assumed for the agent, and sent to AWS or to the
+upstream override.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
+import hashlib
 from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, http
 
-from .flowrecord import fail_closed, handled, record
+from .aws import sigv4
+from .aws.gateway_credentials import GatewayCredentials, NoCredentials
+from .flowrecord import answer_error, fail_closed, handled, record
+
+HASH_IN_THREAD = 1 << 20
 
 
 def parse_upstream(value: str) -> tuple[str, str, int]:
@@ -20,9 +33,15 @@ def parse_upstream(value: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port
 
 
+def _fields(headers: http.Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.fields]
+
+
 class Resign:
-    def __init__(self) -> None:
+    def __init__(self, identity) -> None:
+        self.identity = identity  # the Classify addon: who each agent is
         self.upstream: tuple[str, str, int] | None = None
+        self.credentials = GatewayCredentials()
 
     def load(self, loader) -> None:
         loader.add_option(
@@ -41,13 +60,65 @@ class Resign:
                 self.upstream = parse_upstream(value) if value else None
             except ValueError as e:
                 raise exceptions.OptionsError(f"chaperone_upstream: {e}") from e
+            self.credentials = GatewayCredentials(sts_endpoint=value or None)
 
     @fail_closed
-    def request(self, flow: http.HTTPFlow) -> None:
-        if handled(flow) or not record(flow).get("aws"):
+    async def request(self, flow: http.HTTPFlow) -> None:
+        rec = record(flow)
+        if handled(flow) or not rec.get("aws"):
             return
+        agent = self.identity.agent(rec.get("agent"))
+        if agent is None:  # never sign what classify did not attribute to an agent
+            answer_error(flow, "AccessDenied", "The call was not attributed to a registered agent.")
+            return
+        try:
+            creds = await self.credentials.for_agent(agent)
+        except NoCredentials as e:
+            answer_error(flow, "InternalFailure", str(e), 500)
+            return
+        await self._sign(flow, sigv4.Credentials(creds.access_key, creds.secret_key, creds.token))
         if self.upstream:
             self._redirect(flow)
+
+    async def _sign(self, flow: http.HTTPFlow, creds: sigv4.Credentials) -> None:
+        req = flow.request
+        url = f"https://{req.pretty_host}{req.path}"
+        headers = _fields(req.headers)
+        auth = sigv4.parse_auth(req.method, url, headers)
+        call = record(flow)["call"]
+        s3 = auth.service == "s3"
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if auth.style == "query":
+            amz = datetime.datetime.strptime(auth.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+            left = int((amz + datetime.timedelta(seconds=auth.expires or 0) - now).total_seconds())
+            new_url = sigv4.presign(
+                req.method, url, headers, creds, auth.region, auth.service, now, max(left, 1),
+                s3=s3, signed=auth.signed_headers,
+            )
+            req.path = new_url[len(f"https://{req.pretty_host}"):]
+            record(flow)["signed"] = {"style": "query", "access_key": creds.access_key, "expires": max(left, 1)}
+            return
+        payload_hash = req.headers.get("x-amz-content-sha256")
+        if payload_hash is None:
+            body = req.raw_content or b""
+            if len(body) > HASH_IN_THREAD:
+                payload_hash = await asyncio.to_thread(lambda: hashlib.sha256(body).hexdigest())
+            else:
+                payload_hash = hashlib.sha256(body).hexdigest()
+        signed = sigv4.sign_request(
+            req.method, url, headers, payload_hash, creds, auth.region, auth.service, now,
+            s3=s3, signed=auth.signed_headers,
+        )
+        if payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"):
+            await self._resign_chunks(flow, signed)
+        req.headers = http.Headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in signed.headers])
+        record(flow)["signed"] = {
+            "style": "header", "access_key": creds.access_key, "payload": payload_hash if not call or len(payload_hash) > 64 or "-" in payload_hash else "sha256",
+            "signed_headers": list(signed.signed_headers),
+        }
+
+    async def _resign_chunks(self, flow, signed) -> None:
+        raise NotImplementedError("signed aws-chunked uploads")
 
     def _redirect(self, flow: http.HTTPFlow) -> None:
         host_header = flow.request.pretty_host

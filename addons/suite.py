@@ -12,4 +12,5 @@ from addons.redact import Redact  # noqa: E402
 from addons.resign import Resign  # noqa: E402
 from addons.settings import Settings  # noqa: E402
 
-addons = [Settings(), Classify(), Enforce(), Resign(), Redact(), Record()]
+_classify = Classify()
+addons = [Settings(), _classify, Enforce(), Resign(_classify), Redact(), Record()]

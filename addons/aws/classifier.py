@@ -18,14 +18,20 @@ def classify(method: str, url: str, headers: HeadersLike, body: bytes | None) ->
 
 
 def classify_request(req: Request) -> Call | None:
+    return analyse(req)[0]
+
+
+def analyse(req: Request) -> tuple[Call | None, AuthInfo | None, SigV4Error | None]:
+    """The call, the SigV4 auth it carries, and why that auth is unusable (if it is)."""
     info = parse_host(req.host)
     if info is None:
-        return None
+        return None, None, None
     call = Call(host=req.host, partition=info.partition, region=info.region or "")
+    auth_error = None
     try:
-        auth = parse_auth(req.method, f"https://{req.host}{req.path}{'?' + req.query if req.query else ''}", list(req.headers.items()))
+        auth = parse_auth(req.method, req.url, list(req.headers.items()))
     except SigV4Error as e:
-        auth = None
+        auth, auth_error = None, e
         call.auth = "invalid"
         call.unknown_reason = f"{e.code}: {e.message}"
     if auth is not None:
@@ -39,21 +45,25 @@ def classify_request(req: Request) -> Call | None:
     if not call.region:
         call.region = global_region(info.partition)
 
+    _identify(call, req, info, auth)
+    return call, auth, auth_error
+
+
+def _identify(call: Call, req: Request, info: HostInfo, auth: AuthInfo | None) -> None:
     candidates = _candidates(req, info, auth)
     if not candidates:
         call.unknown_reason = call.unknown_reason or _no_service_reason(req, info, auth)
-        return call
+        return
     for name in candidates:
         model = models.service_model(name)
         found = find_route(model, req)
         if found is not None:
             _fill(call, model, found, req)
-            return call
+            return
     call.service = candidates[0]
     call.signing_name = call.signing_name or models.service_index().services[candidates[0]].signing_name
     call.protocol = detect_protocol(models.service_model(candidates[0]), req)
     call.unknown_reason = call.unknown_reason or f"no {candidates[0]} operation matches {req.method} {req.path}"
-    return call
 
 
 def _fill(call: Call, model: ServiceModel, found, req: Request) -> None:

@@ -282,7 +282,9 @@ def _from_rest(op: OperationModel, req: Request, protocol: str, match) -> dict:
                 out[name] = value
         elif loc == "header":
             value = req.headers.get(wire.lower())
-            if value is not None:
+            if value is not None and wire.lower() == "content-encoding":
+                value = _without_aws_chunked(value)
+            if value:
                 out[name] = _header_value(value, member)
         elif loc == "headers":
             prefix = wire.lower()
@@ -371,7 +373,14 @@ def _header_value(value: str, member: Shape):
     return _scalar_from_text(value, member)
 
 
+def _without_aws_chunked(value: str) -> str:
+    """Content-Encoding minus the `aws-chunked` the SDK added for its own framing."""
+    return ",".join(v for v in (p.strip() for p in value.split(",")) if v and v != "aws-chunked")
+
+
 def _rest_payload(member: Shape, body: bytes, protocol: str):
+    if member.serialization.get("streaming"):
+        return None  # the payload itself (an upload), not a parameter
     t = member.type_name
     if t == "blob":
         return body if body else None

@@ -20,6 +20,10 @@ def lower_headers(headers: HeadersLike) -> dict[str, str]:
         pairs = headers
     out: dict[str, str] = {}
     for name, value in pairs:
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
         name = name.lower()
         out[name] = f"{out[name]},{value}" if name in out else value
     return out
@@ -38,8 +42,14 @@ class Request:
     def build(cls, method: str, url: str, headers: HeadersLike, body: bytes | None) -> Request:
         parts = urlsplit(url)
         lowered = lower_headers(headers)
-        host = lowered.get("host") or parts.netloc
+        host = lowered.setdefault("host", parts.netloc)  # HTTP/2 sends :authority instead
+        if isinstance(body, str):
+            body = body.encode("utf-8")
         return cls(method.upper(), host.lower(), parts.path or "/", parts.query, lowered, body or b"")
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}{self.path}" + (f"?{self.query}" if self.query else "")
 
     @cached_property
     def query_pairs(self) -> list[tuple[str, str]]:
