@@ -15,7 +15,10 @@ from mitmproxy import ctx, exceptions, http
 
 from .aws import models
 from .aws.classifier import analyse
+from .aws.errors import access_denied_code
 from .aws.request import Request
+from .aws.router import s3_path
+from .aws.sigv2 import V2Auth, verify_v2
 from .aws.sigv4 import SigV4Error, verify
 from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
@@ -87,9 +90,17 @@ class Classify:
                 "InvalidAccessKeyId" if s3 else "InvalidClientTokenId",
                 "The AWS access key id you provided is not registered with the chaperone gateway.",
             )
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if isinstance(auth, V2Auth):
+            try:
+                model = models.service_model("s3")
+                verify_v2(auth, req.method, s3_path(model, req), req.query, req.headers, agent.secret, now)
+            except SigV4Error as e:
+                return e
+            return self._admit(flow, agent, call)
         raw = flow.request.raw_content or b""
         check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret,
-                 datetime.datetime.now(datetime.timezone.utc))
+                 now)
         try:
             if len(raw) > HASH_IN_THREAD:
                 await asyncio.to_thread(verify, *check, s3=s3)
@@ -97,6 +108,10 @@ class Classify:
                 verify(*check, s3=s3)
         except SigV4Error as e:
             return e
+        return self._admit(flow, agent, call)
+
+    def _admit(self, flow, agent: Agent, call) -> SigV4Error | None:
+        """The caller is `agent`; may it use this region and service?"""
         record(flow)["agent"] = agent.name
         if not agent.allows_region(call.region):
             return SigV4Error(_access_denied(call.service), f"Agent {agent.name!r} may not use region {call.region}.")
@@ -106,9 +121,4 @@ class Classify:
 
 
 def _access_denied(service: str) -> str:
-    """AccessDenied or AccessDeniedException, as the service's model names it."""
-    if service:
-        model = models.service_model(service)
-        if "AccessDeniedException" in model.shape_names:
-            return "AccessDeniedException"
-    return "AccessDenied"
+    return access_denied_code(models.service_model(service) if service else None)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from mitmproxy import ctx, exceptions, http
 
 from .aws import sigv4
+from .aws.sigv2 import parse_v2_query, strip_v2
 from .aws.gateway_credentials import GatewayCredentials, NoCredentials
 from .flowrecord import answer_error, fail_closed, handled, record
 
@@ -84,19 +85,19 @@ class Resign:
         req = flow.request
         url = f"https://{req.pretty_host}{req.path}"
         headers = _fields(req.headers)
-        auth = sigv4.parse_auth(req.method, url, headers)
         call = record(flow)["call"]
-        s3 = auth.service == "s3"
         now = datetime.datetime.now(datetime.timezone.utc)
+        v2 = parse_v2_query(urlsplit(url).query)
+        if v2 is not None:  # a SigV2 presigned S3 URL: presign it again with SigV4
+            url = url.split("?", 1)[0] + "?" + strip_v2(urlsplit(url).query)
+            self._presign(flow, url, headers, creds, call["region"], "s3", (), v2.expires - now.timestamp(), now)
+            return
+        auth = sigv4.parse_auth(req.method, url, headers)
+        s3 = auth.service == "s3"
         if auth.style == "query":
             amz = datetime.datetime.strptime(auth.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-            left = int((amz + datetime.timedelta(seconds=auth.expires or 0) - now).total_seconds())
-            new_url = sigv4.presign(
-                req.method, url, headers, creds, auth.region, auth.service, now, max(left, 1),
-                s3=s3, signed=auth.signed_headers,
-            )
-            req.path = new_url[len(f"https://{req.pretty_host}"):]
-            record(flow)["signed"] = {"style": "query", "access_key": creds.access_key, "expires": max(left, 1)}
+            left = (amz + datetime.timedelta(seconds=auth.expires or 0) - now).total_seconds()
+            self._presign(flow, url, headers, creds, auth.region, auth.service, auth.signed_headers, left, now)
             return
         payload_hash = req.headers.get("x-amz-content-sha256")
         if payload_hash is None:
@@ -116,6 +117,16 @@ class Resign:
             "style": "header", "access_key": creds.access_key, "payload": payload_hash if not call or len(payload_hash) > 64 or "-" in payload_hash else "sha256",
             "signed_headers": list(signed.signed_headers),
         }
+
+    def _presign(self, flow, url, headers, creds, region, service, signed, left: float, now) -> None:
+        """Presign again with the gateway's credentials, keeping the agent's expiry."""
+        expires = max(int(left), 1)
+        new_url = sigv4.presign(
+            flow.request.method, url, headers, creds, region, service, now, expires,
+            s3=service == "s3", signed=signed or ("host",),
+        )
+        flow.request.path = new_url[len(f"https://{flow.request.pretty_host}"):]
+        record(flow)["signed"] = {"style": "query", "access_key": creds.access_key, "expires": expires}
 
     async def _resign_chunks(self, flow, signed) -> None:
         raise NotImplementedError("signed aws-chunked uploads")

@@ -10,6 +10,7 @@ from .hosts import HostInfo, global_region, parse_host, partition_of_region
 from .params import ParamError, parse_request
 from .request import HeadersLike, Request
 from .router import detect_protocol, find_route
+from .sigv2 import V2Auth, parse_v2_query
 from .sigv4 import AuthInfo, SigV4Error, parse_auth
 
 
@@ -21,7 +22,7 @@ def classify_request(req: Request) -> Call | None:
     return analyse(req)[0]
 
 
-def analyse(req: Request) -> tuple[Call | None, AuthInfo | None, SigV4Error | None]:
+def analyse(req: Request) -> tuple[Call | None, AuthInfo | V2Auth | None, SigV4Error | None]:
     """The call, the SigV4 auth it carries, and why that auth is unusable (if it is)."""
     info = parse_host(req.host)
     if info is None:
@@ -34,6 +35,18 @@ def analyse(req: Request) -> tuple[Call | None, AuthInfo | None, SigV4Error | No
         auth, auth_error = None, e
         call.auth = "invalid"
         call.unknown_reason = f"{e.code}: {e.message}"
+    if auth is None and auth_error is None and "s3" in info.services:
+        try:
+            auth = parse_v2_query(req.query)
+        except SigV4Error as e:
+            auth_error = e
+        if auth is not None:
+            call.auth, call.access_key, call.signing_name = "query", auth.access_key, "s3"
+            auth = None if auth_error else auth
+    if isinstance(auth, V2Auth):
+        call.region = call.region or global_region(info.partition)
+        _identify(call, req, info, None)
+        return call, auth, auth_error
     if auth is not None:
         call.auth = auth.style
         call.access_key = auth.access_key

@@ -85,3 +85,16 @@ def guess_protocol(host: str, headers: dict[str, str], path: str) -> str:
     if ".s3" in f".{host}" or "json" not in headers.get("content-type", "json"):
         return "rest-xml"
     return "rest-json"
+
+
+def access_denied_code(model) -> str:
+    """AccessDenied or AccessDeniedException: what the service's model names,
+    else what its protocol family uses (JSON services say AccessDeniedException)."""
+    if model is None:
+        return "AccessDenied"
+    names = model.shape_names
+    for code in ("AccessDeniedException", "AccessDenied"):
+        if code in names:
+            return code
+    json_like = model.metadata.get("protocol") in ("json", "rest-json", "smithy-rpc-v2-cbor")
+    return "AccessDeniedException" if json_like else "AccessDenied"
