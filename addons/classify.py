@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 
 from mitmproxy import ctx, exceptions, http
+from mitmproxy.utils import human
 
+from . import payload
 from .aws import models
 from .aws.classifier import analyse
 from .aws.errors import access_denied_code
@@ -22,15 +25,16 @@ from .aws.sigv2 import V2Auth, verify_v2
 from .aws.sigv4 import SigV4Error, verify
 from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
-from .flowrecord import answer_error, fail_closed, handled, record
+from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
 
 HASH_IN_THREAD = 1 << 20  # hash bodies above this off the event loop
+log = logging.getLogger("chaperone")
 
 
 def request_of(flow: http.HTTPFlow) -> Request:
     """The flow's request as the pure classifier reads it, whatever the proxy mode."""
     req = flow.request
-    content = req.get_content(strict=False) or b""
+    content = b"" if is_streamed(flow) else (req.get_content(strict=False) or b"")
     return Request.build(req.method, f"https://{req.pretty_host}{req.path}", req.headers, content)
 
 
@@ -43,8 +47,20 @@ class Classify:
             "chaperone_agents", str, "agents.yaml",
             "The agents file: each agent's fake access key id and where its secret is.",
         )
+        loader.add_option(
+            "chaperone_body_limit", str, "64m",
+            """
+            The largest request body the gateway buffers (e.g. 64m, 1g). Larger
+            S3-style uploads stream through; other larger requests are refused.
+            """,
+        )
 
     def configure(self, updated) -> None:
+        if "chaperone_body_limit" in updated:
+            try:
+                human.parse_size(ctx.options.chaperone_body_limit)
+            except ValueError as e:
+                raise exceptions.OptionsError(f"chaperone_body_limit: {e}") from e
         if "chaperone_agents" in updated:
             try:
                 self.agents.load(ctx.options.chaperone_agents)
@@ -58,9 +74,29 @@ class Classify:
         return next((a for a in agents.by_key.values() if a.name == name), None)
 
     @fail_closed
-    async def request(self, flow: http.HTTPFlow) -> None:
+    async def requestheaders(self, flow: http.HTTPFlow) -> None:
         if handled(flow):
             return
+        headers = flow.request.headers
+        size = payload.expected_size(headers)
+        limit = human.parse_size(ctx.options.chaperone_body_limit)
+        if size is not None and size > payload.STREAM_ABOVE and payload.streamable(headers):
+            record(flow)["streamed"] = True
+            await self.process(flow)
+        elif size is not None and limit is not None and size > limit:
+            # Refused before the body is read, so it is never held in memory.
+            record(flow)["refused"] = f"body of {size} bytes is over chaperone_body_limit"
+            log.warning("chaperone: refused %s %s: body of %d bytes is over chaperone_body_limit (%s)",
+                        flow.request.method, flow.request.pretty_url, size, ctx.options.chaperone_body_limit)
+            flow.kill()
+
+    @fail_closed
+    async def request(self, flow: http.HTTPFlow) -> None:
+        if handled(flow) or is_streamed(flow):
+            return
+        await self.process(flow)
+
+    async def process(self, flow: http.HTTPFlow) -> None:
         req = request_of(flow)
         call, auth, auth_error = analyse(req)
         rec = record(flow)
@@ -98,11 +134,11 @@ class Classify:
             except SigV4Error as e:
                 return e
             return self._admit(flow, agent, call)
-        raw = flow.request.raw_content or b""
+        raw = None if is_streamed(flow) else (flow.request.raw_content or b"")
         check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret,
                  now)
         try:
-            if len(raw) > HASH_IN_THREAD:
+            if raw is not None and len(raw) > HASH_IN_THREAD:
                 await asyncio.to_thread(verify, *check, s3=s3)
             else:
                 verify(*check, s3=s3)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from mitmproxy import http
 
-from .flowrecord import fail_closed, handled
+from .flowrecord import fail_closed, handled, is_streamed
 
 
 class Enforce:
     @fail_closed
+    async def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if is_streamed(flow) and not handled(flow):
+            await self.process(flow)
+
+    @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:
-        if handled(flow):
-            return
+        if not handled(flow) and not is_streamed(flow):
+            await self.process(flow)
+
+    async def process(self, flow: http.HTTPFlow) -> None:
+        pass

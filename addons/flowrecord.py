@@ -29,6 +29,11 @@ def handled(flow: http.HTTPFlow) -> bool:
     return flow.response is not None or flow.error is not None or not flow.live
 
 
+def is_streamed(flow: http.HTTPFlow) -> bool:
+    """An upload that streams: the pipeline ran on its headers, before the body."""
+    return bool(flow.metadata.get(KEY, {}).get("streamed"))
+
+
 def answer_error(flow: http.HTTPFlow, code: str, message: str, status: int = 403) -> None:
     """Answer the flow with a native AWS error for the call's protocol."""
     call = record(flow).get("call") or {}

@@ -11,16 +11,20 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
+import logging
 from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, http
 
+from . import payload
 from .aws import sigv4
-from .aws.sigv2 import parse_v2_query, strip_v2
+from .aws.chunked import SIGNED_MODES, ChunkSigner
 from .aws.gateway_credentials import GatewayCredentials, NoCredentials
-from .flowrecord import answer_error, fail_closed, handled, record
+from .aws.sigv2 import parse_v2_query, strip_v2
+from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
 
 HASH_IN_THREAD = 1 << 20
+log = logging.getLogger("chaperone")
 
 
 def parse_upstream(value: str) -> tuple[str, str, int]:
@@ -64,9 +68,18 @@ class Resign:
             self.credentials = GatewayCredentials(sts_endpoint=value or None)
 
     @fail_closed
+    async def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if is_streamed(flow) and not handled(flow):
+            await self.process(flow)
+
+    @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:
+        if not handled(flow) and not is_streamed(flow):
+            await self.process(flow)
+
+    async def process(self, flow: http.HTTPFlow) -> None:
         rec = record(flow)
-        if handled(flow) or not rec.get("aws"):
+        if not rec.get("aws"):
             return
         agent = self.identity.agent(rec.get("agent"))
         if agent is None:  # never sign what classify did not attribute to an agent
@@ -77,11 +90,15 @@ class Resign:
         except NoCredentials as e:
             answer_error(flow, "InternalFailure", str(e), 500)
             return
-        await self._sign(flow, sigv4.Credentials(creds.access_key, creds.secret_key, creds.token))
+        try:
+            await self._sign(flow, agent, sigv4.Credentials(creds.access_key, creds.secret_key, creds.token))
+        except sigv4.SigV4Error as e:  # a signed chunk that does not verify
+            answer_error(flow, e.code, e.message)
+            return
         if self.upstream:
             self._redirect(flow)
 
-    async def _sign(self, flow: http.HTTPFlow, creds: sigv4.Credentials) -> None:
+    async def _sign(self, flow: http.HTTPFlow, agent, creds: sigv4.Credentials) -> None:
         req = flow.request
         url = f"https://{req.pretty_host}{req.path}"
         headers = _fields(req.headers)
@@ -100,6 +117,9 @@ class Resign:
             self._presign(flow, url, headers, creds, auth.region, auth.service, auth.signed_headers, left, now)
             return
         payload_hash = req.headers.get("x-amz-content-sha256")
+        streamed = is_streamed(flow)
+        if payload_hash is None and streamed:
+            raise sigv4.SigV4Error("InvalidRequest", "A streamed upload must state x-amz-content-sha256.")
         if payload_hash is None:
             body = req.raw_content or b""
             if len(body) > HASH_IN_THREAD:
@@ -110,11 +130,15 @@ class Resign:
             req.method, url, headers, payload_hash, creds, auth.region, auth.service, now,
             s3=s3, signed=auth.signed_headers,
         )
-        if payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"):
-            await self._resign_chunks(flow, signed)
+        if payload_hash in SIGNED_MODES:
+            self._resign_chunks(flow, payload_hash, auth, agent, signed)
+        elif streamed:
+            literal = len(payload_hash) == 64 and all(c in "0123456789abcdefABCDEF" for c in payload_hash)
+            req.stream = payload.HashCheck(payload_hash, self._stream_failed(flow)) if literal else True
         req.headers = http.Headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in signed.headers])
         record(flow)["signed"] = {
-            "style": "header", "access_key": creds.access_key, "payload": payload_hash if not call or len(payload_hash) > 64 or "-" in payload_hash else "sha256",
+            "style": "header", "access_key": creds.access_key,
+            "payload": "sha256" if len(payload_hash) == 64 else payload_hash,
             "signed_headers": list(signed.signed_headers),
         }
 
@@ -128,8 +152,27 @@ class Resign:
         flow.request.path = new_url[len(f"https://{flow.request.pretty_host}"):]
         record(flow)["signed"] = {"style": "query", "access_key": creds.access_key, "expires": expires}
 
-    async def _resign_chunks(self, flow, signed) -> None:
-        raise NotImplementedError("signed aws-chunked uploads")
+    def _resign_chunks(self, flow, mode: str, auth, agent, signed) -> None:
+        """Signed chunks: check the agent's chunk signatures, sign them again."""
+        req = flow.request
+        decoded = req.headers.get("x-amz-decoded-content-length")
+        stream = payload.ChunkStream(
+            mode, ChunkSigner.for_agent(auth, agent.secret), ChunkSigner.for_request(signed),
+            int(decoded) if decoded and decoded.isdigit() else None, req.headers.get("x-amz-trailer"),
+            self._stream_failed(flow),
+        )
+        if is_streamed(flow):
+            req.stream = stream
+        else:
+            req.raw_content = stream.whole(req.raw_content or b"")
+
+    @staticmethod
+    def _stream_failed(flow):
+        def on_error(e: sigv4.SigV4Error) -> None:
+            record(flow)["auth_failure"] = {"code": e.code, "message": e.message}
+            log.warning("chaperone: stopped streaming %s %s: %s", flow.request.method, flow.request.pretty_url, e)
+
+        return on_error
 
     def _redirect(self, flow: http.HTTPFlow) -> None:
         host_header = flow.request.pretty_host

@@ -58,6 +58,25 @@ _HOSTLIKE = {
 }
 
 
+# ARNs for context parameters the endpoint ruleset parses (account-based and
+# ARN-routed endpoints); {x} is a DNS-safe name.
+_ARNS = {
+    "kinesis": "arn:{p}:kinesis:{r}:123456789012:stream/{x}",
+    "cloudfront-keyvaluestore": "arn:{p}:cloudfront::123456789012:key-value-store/{x}",
+    "dynamodb": "arn:{p}:dynamodb:{r}:123456789012:table/{x}",
+    "dynamodbstreams": "arn:{p}:dynamodb:{r}:123456789012:table/{x}/stream/2024-01-01T00:00:00.000",
+    "eventbridgev2": "arn:{p}:events:{r}:123456789012:event-bus/{x}",
+}
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def sdk_filled_members(op: OperationModel) -> set[str]:
     """Input members an SDK fills in by itself (so they may be extra when parsed)."""
     shape = op.input_shape
@@ -73,7 +92,8 @@ def sdk_filled_members(op: OperationModel) -> set[str]:
         wire = ser.get("name", "").lower()
         if ser.get("location") == "header" and (
             wire.startswith("x-amz-checksum-")
-            or wire in ("content-md5", "x-amz-sdk-checksum-algorithm")
+            # Content-Length follows the body the SDK sends (dropped for aws-chunked)
+            or wire in ("content-md5", "x-amz-sdk-checksum-algorithm", "content-length")
         ):
             out.add(name)
     return out
@@ -84,8 +104,10 @@ def is_streaming(member: Shape) -> bool:
 
 
 class Generator:
-    def __init__(self, op: OperationModel, rng: random.Random, *, optional_p: float = 0.5):
+    def __init__(self, op: OperationModel, rng: random.Random, *, optional_p: float = 0.5,
+                 region: str = "us-west-2"):
         self.op = op
+        self.region = region
         self.service = op.service_model.service_name
         self.rng = rng
         self.optional_p = optional_p
@@ -101,7 +123,7 @@ class Generator:
         skip = sdk_filled_members(self.op)
         out = {}
         for name, member in shape.members.items():
-            if name in skip:
+            if name in skip and name not in shape.required_members:
                 continue
             if name not in shape.required_members and self.rng.random() >= self.optional_p:
                 continue
@@ -123,6 +145,17 @@ class Generator:
             return self.bucket()
         if self.service == "s3control" and name == "AccountId":
             return "".join(self.rng.choice(string.digits) for _ in range(12))
+        if name in ("SourceRegion", "DestinationRegion") and member.type_name == "string":
+            # botocore presigns a copy request to this region (EC2 CopySnapshot,
+            # RDS cross-region copies): it must be a real region.
+            return self.rng.choice(["us-east-1", "eu-west-1", "ap-south-1"])
+        context = member.metadata.get("contextParam") or ser.get("contextParam")
+        if context and self.service in _ARNS and member.type_name == "string" and (
+            name.lower().endswith("arn") or self.rng.random() < 0.3
+        ):
+            return _ARNS[self.service].format(
+                p=_partition(self.region), r=self.region, x=self.label(member)
+            )
         if host_like and member.type_name == "string":
             return self.label(member)
         if is_streaming(member) and member.type_name == "blob":
@@ -183,6 +216,15 @@ class Generator:
         for name, member in members.items():
             if name in shape.required_members or self.rng.random() < p:
                 out[name] = self.value(member, depth, where)
+        if _empty(out) and members:
+            # At least one member: an empty structure sends nothing in the query
+            # and EC2 protocols, so an empty item in a list would shift the rest.
+            scalars = [n for n, m in members.items() if m.type_name not in ("structure", "list", "map")]
+            for _ in range(20):
+                name = self.rng.choice(scalars or list(members))
+                out[name] = self.value(members[name], depth, where)
+                if not _empty(out):
+                    break
         return out
 
     def count(self, shape: Shape, lo: int, hi: int) -> int:
@@ -202,8 +244,8 @@ class Generator:
         enum = shape.enum
         if enum:
             return self.rng.choice(list(enum))
-        if shape.serialization.get("jsonvalue") or shape.metadata.get("jsonvalue"):
-            return self.document(1, top_object=True)
+        if where == "header" and (shape.serialization.get("jsonvalue") or shape.metadata.get("jsonvalue")):
+            return self.document(1, top_object=True)  # a JSON value, sent base64-encoded
         if where in ("uri", "uri+"):
             return self.path_text(shape, greedy=where == "uri+")
         if where in ("header", "headerkey"):
@@ -295,6 +337,16 @@ class Generator:
 
     def plain(self) -> str:
         return "".join(self.rng.choice(_TEXT) for _ in range(self.rng.randint(0, 8)))
+
+
+def _empty(value) -> bool:
+    """True when nothing of `value` would reach a query/EC2 form: empty
+    containers, or structures holding only those."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return not value
+    return False
 
 
 def generate(op: OperationModel, rng: random.Random, **kwargs) -> dict:

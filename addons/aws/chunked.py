@@ -220,9 +220,6 @@ class ChunkedDecoder:
         return self.trailers
 
     def _finish(self, out: list[bytes]) -> None:
-        if self._state == self._TRAILER and not self._buf:
-            # Tolerate a body that ends without the blank line after the trailers.
-            self._end(out)
         if self._state != self._DONE:
             raise ChunkedError(
                 "IncompleteBody", "The aws-chunked body ended before its final chunk."

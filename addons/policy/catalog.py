@@ -13,6 +13,7 @@ that cannot be read or written is simply not used.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -138,11 +139,43 @@ class Catalog:
         if self._fixed or service not in self.services():
             return frozenset()
         with self._lock:
-            model = self._loader.load_service_model(service, "service-2")
-            ops = frozenset(model.get("operations", {}))
+            ops = self._read_operations(service)
             self._ops[service] = ops
             self._dirty = True
         return ops
+
+    def _read_operations(self, service: str) -> frozenset[str]:
+        """Operation names from the service's model file.
+
+        botocore's own loader parses the whole model into OrderedDicts (about
+        2.5 s for every service); plain json is about three times faster, and
+        the names are all that is needed. Falls back to botocore if the files
+        are not where botocore's search paths say.
+        """
+        loader = self._loader
+        try:
+            version = loader.determine_latest_version(service, "service-2")
+            model = self._first_json(os.path.join(service, version, "service-2"))
+            if model is not None:
+                ops = set(model.get("operations", {}))
+                extras = self._first_json(os.path.join(service, version, "service-2.sdk-extras"))
+                if extras:
+                    ops.update(extras.get("merge", {}).get("operations", {}))
+                return frozenset(ops)
+        except Exception:
+            pass
+        return frozenset(loader.load_service_model(service, "service-2").get("operations", {}))
+
+    def _first_json(self, name: str) -> dict | None:
+        for base in self._loader.search_paths:
+            stem = os.path.join(os.path.expanduser(base), name)
+            if os.path.isfile(stem + ".json"):
+                with open(stem + ".json", "rb") as fh:
+                    return json.loads(fh.read())
+            if os.path.isfile(stem + ".json.gz"):
+                with gzip.open(stem + ".json.gz", "rb") as fh:
+                    return json.loads(fh.read())
+        return None
 
     def all_operations(self) -> dict[str, frozenset[str]]:
         """{service: operations} for every service (loads every model once; cached)."""

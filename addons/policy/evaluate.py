@@ -32,6 +32,7 @@ class Index:
         self.egress_exact: dict[str, list[Rule]] = {}
         self.egress_other: list[Rule] = []
         self.memo: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
+        self.base_memo: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
         self.egress_memo: dict[tuple[Any, ...], tuple[Rule, ...]] = {}
         self.approvals = {r.id: r.approval.to_record() for r in ruleset.rules if r.approval is not None}
         for rule in ruleset.rules:
@@ -53,19 +54,27 @@ class Index:
                     self.buckets.setdefault((s, o), []).append(rule)
 
     def candidates(self, service: str, operation: str | None, agent: str | None, read_only: bool) -> tuple[Rule, ...]:
+        """The rules whose services, operations, agents, read_only and unknown match (file order)."""
         key = (service, operation, agent, read_only)
         found = self.memo.get(key)
         if found is not None:
             return found
-        seen: dict[int, Rule] = {}
-        op_key = operation if operation is not None else None
-        for bucket_key in ((service, op_key), (service, ANY), (ANY, op_key), (ANY, ANY)):
-            if bucket_key[1] is None:
-                continue
-            for rule in self.buckets.get(bucket_key, ()):
-                if rule.position not in seen and _static_match(rule, service, operation, agent, read_only):
-                    seen[rule.position] = rule
-        found = tuple(seen[p] for p in sorted(seen))
+        base_key = (service, operation, read_only)
+        base = self.base_memo.get(base_key)
+        if base is None:
+            seen: dict[int, Rule] = {}
+            keys = [(service, ANY), (ANY, ANY)]
+            if operation is not None:
+                keys += [(service, operation), (ANY, operation)]
+            for bucket_key in keys:
+                for rule in self.buckets.get(bucket_key, ()):
+                    if rule.position not in seen and _static_match(rule, service, operation, read_only):
+                        seen[rule.position] = rule
+            base = tuple(seen[p] for p in sorted(seen))
+            if len(self.base_memo) >= _MEMO_LIMIT:
+                self.base_memo.clear()
+            self.base_memo[base_key] = base
+        found = base
         if len(self.memo) >= _MEMO_LIMIT:
             self.memo.clear()
         self.memo[key] = found
@@ -98,8 +107,8 @@ def _keys(patterns: Any) -> tuple[str, ...]:
     return tuple(patterns.exact)
 
 
-def _static_match(rule: Rule, service: str, operation: str | None, agent: str | None, read_only: bool) -> bool:
-    """The parts of a rule that depend only on service, operation, agent and read_only."""
+def _static_match(rule: Rule, service: str, operation: str | None, read_only: bool) -> bool:
+    """The parts of a rule that depend only on service, operation and read_only."""
     m = rule.match
     if m.services is not None and not m.services(service):
         return False
@@ -113,8 +122,6 @@ def _static_match(rule: Rule, service: str, operation: str | None, agent: str | 
             return False
         if m.operations is not None and not m.operations(operation):
             return False
-    if m.agents is not None and (agent is None or not m.agents(agent)):
-        return False
     if m.read_only is not None and m.read_only != read_only:
         return False
     return True

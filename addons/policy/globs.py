@@ -16,7 +16,7 @@ GLOB_CHARS = frozenset("*?[")
 
 
 def is_glob(pattern: str) -> bool:
-    return any(c in GLOB_CHARS for c in pattern)
+    return "*" in pattern or "?" in pattern or "[" in pattern
 
 
 def glob_problem(pattern: str) -> str | None:
