@@ -74,7 +74,7 @@ class Index:
             if len(self.base_memo) >= _MEMO_LIMIT:
                 self.base_memo.clear()
             self.base_memo[base_key] = base
-        found = base
+        found = tuple(r for r in base if r.match.agents is None or (agent is not None and r.match.agents(agent)))
         if len(self.memo) >= _MEMO_LIMIT:
             self.memo.clear()
         self.memo[key] = found
