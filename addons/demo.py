@@ -57,10 +57,11 @@ def run_demo(keep: bool = False) -> int:
         moto = lab.start_moto(work)
         agents = work / "agents.yaml"
         key, secret = add_agent(agents, "demo-agent")
-        options = {"chaperone_agents": str(agents), "chaperone_recordings": str(work / "recordings")}
-        rules = lab.REPO / "rules" / "default.yaml"
-        if rules.exists():
-            options["chaperone_rules"] = str(rules)
+        options = {
+            "chaperone_agents": str(agents),
+            "chaperone_rules": str(lab.REPO / "rules" / "default.yaml"),
+            "chaperone_recordings": str(work / "recordings"),
+        }
         console.print("[bold]Starting the gateway (mitmdump with the chaperone suite)...[/]")
         gateway = lab.start_gateway(work, moto.url, lab.gateway_env(moto), options)
         console.print(f"[bold]Running the scripted agent[/] (fake key {key}, HTTPS_PROXY={gateway.proxy})")

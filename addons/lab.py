@@ -107,6 +107,11 @@ class Gateway:
     confdir: Path
     dump: Path
     log: Path
+    options: dict[str, str]
+
+    @property
+    def control(self) -> str:
+        return "http://" + self.options["chaperone_control"]
 
     @property
     def proxy(self) -> str:
@@ -161,8 +166,9 @@ def start_gateway(workdir: Path, upstream: str | None, env: dict[str, str], opti
     ]
     if upstream:
         args += ["--set", f"chaperone_upstream={upstream}"]
-    for name, value in (options or {}).items():
+    options = {"chaperone_control": f"127.0.0.1:{free_port()}", **(options or {})}
+    for name, value in options.items():
         args += ["--set", f"{name}={value}"]
     proc = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=workdir, env=env)
     wait_port(port, proc, log)
-    return Gateway(port, proc, confdir, dump, log)
+    return Gateway(port, proc, confdir, dump, log, options)

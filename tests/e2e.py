@@ -26,10 +26,14 @@ class Lab:
         return [f.metadata.get("chaperone", {}) for f in self.gateway.flows()]
 
 
+ALLOW_ALL = Path(__file__).parent / "rules" / "allow-all.yaml"
+
+
 def open_lab(moto: Moto, workdir: Path, **options) -> Lab:
+    """A gateway with one agent; rules allow everything unless `chaperone_rules` says otherwise."""
     agents = workdir / "agents.yaml"
     key, secret = add_agent(agents, "test-agent")
-    opts = {"chaperone_agents": str(agents), **options}
+    opts = {"chaperone_agents": str(agents), "chaperone_rules": str(ALLOW_ALL), **options}
     gateway = start_gateway(workdir, moto.url, gateway_env(moto), opts)
     return Lab(moto, gateway, workdir, key, secret)
 

@@ -4,7 +4,6 @@ per chunk chained from it), sent through the gateway: the object stored
 upstream is byte-identical. The chunk signing here is written from the
 documentation with hmac, independently of the gateway's code."""
 
-import datetime
 import hashlib
 import hmac
 import http.client

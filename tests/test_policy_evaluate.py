@@ -541,3 +541,11 @@ def test_many_rules_index_gives_the_same_answers_as_a_scan():
         actions = {rs.get(i).action for i in expected}
         want = next((a for a in ("deny", "approve", "allow") if a in actions), "deny")
         assert d.action == want
+
+
+def test_no_rule_set_at_all_denies_aws_and_allows_egress():
+    """What the gateway holds before any rule set has loaded: RuleSet(rules=())."""
+    empty = RuleSet(rules=())
+    d = decide(empty, call(read_only=True), "bot")
+    assert (d.action, d.rule, d.matched) == ("deny", None, [])
+    assert decide(empty, None, "bot", host="pypi.org").action == "allow"

@@ -22,7 +22,6 @@ Set ROUNDTRIP_SEED to draw a different corpus.
 from __future__ import annotations
 
 import datetime
-import io
 import math
 import os
 import random
@@ -32,21 +31,15 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-import botocore.session
-from botocore.awsrequest import AWSResponse
-from botocore.config import Config
-from botocore.tokens import FrozenAuthToken
-
 import pytest
+from botocore.config import Config
 
 from addons.aws import classify
+from tests.capture import AK, REGION, _session, capture, client_for
 from tests.paramgen import generate, is_streaming, sdk_filled_members
 
-AK = "CHAPAAAAAAAAAAAAAAAA"
-SK = "x" * 40
-REGION = "us-west-2"
 BASE_SEED = int(os.environ.get("ROUNDTRIP_SEED", "0"))
-SEEDS_PER_OP = 2  # for the whole-service tests
+SEEDS_PER_OP = 3  # for the whole-service tests
 
 # One whole service per protocol (every operation), plus a few more.
 WHOLE_SERVICES = {
@@ -61,142 +54,12 @@ WHOLE_SERVICES = {
 # smithy SDKs (and the next botocore) CBOR, older SDKs query. All three.
 CLOUDWATCH_PROTOCOLS = ["json", "smithy-rpc-v2-cbor", "query"]
 SAMPLE_PER_SERVICE = 3
-
-_session = botocore.session.get_session()
-_loader = _session.get_component("data_loader")
+# Sampled operations go to a region drawn from these (other partitions included).
+SAMPLE_REGIONS = ["us-west-2", "us-east-1", "eu-central-1", "ap-southeast-2", "cn-north-1", "us-gov-west-1"]
 
 
 def all_services() -> list[str]:
-    return _loader.list_available_services("service-2")
-
-
-# -- capturing a request --------------------------------------------------------------
-
-
-class _Captured(Exception):
-    """Raised from before-send: the request has been built, stop there."""
-
-
-class _Raw:
-    """What AWSResponse needs from urllib3's response: .stream()."""
-
-    def __init__(self, body: bytes):
-        self.body = body
-
-    def stream(self, **_):
-        yield self.body
-
-
-class _StreamedValue:
-    """A parameter botocore turned into a file-like object (a streaming payload)."""
-
-    def __repr__(self):
-        return "<streamed>"
-
-
-def _snapshot(value):
-    if isinstance(value, dict):
-        return {k: _snapshot(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_snapshot(v) for v in value]
-    if hasattr(value, "read"):
-        return _StreamedValue()
-    return value
-
-
-class _CapturingSerializer:
-    """Wraps the client's serializer: keeps the parameters it was given, and can
-    stand in another protocol's serializer (CloudWatch in CBOR or query)."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.params = {}  # by operation: endpoint discovery serialises a second call
-
-    def serialize_to_request(self, parameters, operation_model):
-        self.params[operation_model.name] = _snapshot(parameters)
-        return self.inner.serialize_to_request(parameters, operation_model)
-
-
-@dataclass
-class _Holder:
-    serializer: _CapturingSerializer
-    request: object = None
-    target: str = ""
-
-
-_clients: dict = {}
-
-
-def client_for(service: str, region: str = REGION, config: Config | None = None,
-               config_key: str = "", protocol: str | None = None, fips: bool = False):
-    key = (service, region, config_key, protocol, fips)
-    hit = _clients.get(key)
-    if hit is not None:
-        return hit
-    kwargs = {}
-    if config is not None:
-        kwargs["config"] = config
-    if fips:
-        kwargs["config"] = (kwargs.get("config") or Config()).merge(Config(use_fips_endpoint=True))
-    client = _session.create_client(
-        service, region_name=region, aws_access_key_id=AK, aws_secret_access_key=SK, **kwargs
-    )
-    inner = client._serializer
-    if protocol is not None and protocol != client.meta.service_model.resolved_protocol:
-        from botocore import serialize
-
-        inner = serialize.create_serializer(protocol, include_validation=True)
-    holder = _Holder(_CapturingSerializer(inner))
-    client._serializer = holder.serializer
-    # Services signed with a bearer token (CodeCatalyst, SSO-style APIs) get a
-    # fake one, as an agent would hold.
-    client._request_signer._auth_token = FrozenAuthToken("chaperone-fake-bearer-token")
-
-    model = client.meta.service_model
-    discovery = {
-        name for name in model.operation_names
-        if model.operation_model(name).is_endpoint_discovery_operation
-    }
-
-    def before_send(request, event_name, **_):
-        op = event_name.rsplit(".", 1)[-1]
-        if op in discovery and holder.target != op:
-            # Endpoint discovery (Timestream): answer with the regional host itself.
-            host = request.url.split("/")[2]
-            body = b'{"Endpoints":[{"Address":"%s","CachePeriodInMinutes":10}]}' % host.encode()
-            return AWSResponse(request.url, 200, {}, _Raw(body))
-        holder.request = request
-        raise _Captured()
-
-    client.meta.events.register("before-send", before_send)
-    _clients[key] = (client, holder)
-    return client, holder
-
-
-def _body_bytes(body) -> bytes:
-    if body is None:
-        return b""
-    if isinstance(body, (bytes, bytearray)):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if hasattr(body, "seek"):
-        try:
-            body.seek(0)
-        except (OSError, io.UnsupportedOperation):
-            pass
-    data = body.read()
-    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-
-
-def _wire_headers(headers) -> list[tuple[str, str]]:
-    """Headers as they cross the wire: http.client sends str values as latin-1,
-    mitmproxy hands them back decoded the same way."""
-    out = []
-    for name, value in headers.items():
-        raw = value if isinstance(value, bytes) else str(value).encode("latin-1")
-        out.append((name, raw.decode("latin-1")))
-    return out
+    return _session.get_component("data_loader").list_available_services("service-2")
 
 
 # -- comparing ------------------------------------------------------------------------
@@ -343,7 +206,7 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
              protocol: str | None = None, params: dict | None = None,
              fips: bool = False) -> Outcome:
     try:
-        client, holder = client_for(service, region, config, config_key, protocol, fips)
+        client, _ = client_for(service, region, config, config_key, protocol, fips)
     except Exception as e:  # noqa: BLE001
         return Outcome("skip", service, operation, seed, protocol or "", f"no client: {type(e).__name__}: {e}")
     model = client.meta.service_model
@@ -360,12 +223,9 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
     if params is None:
         params = generate(op, random.Random(seed), region=region)
     out.params = params
-    holder.request, holder.target = None, operation
-    holder.serializer.params.clear()
     try:
-        client._make_api_call(operation, dict(params))
-    except _Captured:
-        pass
+        req = capture(service, operation, params, region=region, config=config,
+                      config_key=config_key, protocol=protocol, fips=fips)
     except Exception as e:  # noqa: BLE001
         name = type(e).__name__
         if name in ("MissingDependencyException", "UnsupportedSignatureVersionError"):
@@ -376,12 +236,7 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
         else:
             out.message = f"SDK refused the generated parameters: {name}: {e}"
         return out
-    req = holder.request
-    if req is None:
-        out.message = "no request captured"
-        return out
-    body = _body_bytes(req.body)
-    headers = _wire_headers(req.headers)
+    body, headers = req.body, req.headers
     where = f"{req.method} {req.url}"
     try:
         call = classify(req.method, req.url, headers, body)
@@ -410,7 +265,7 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
     if not bearer and (call.auth, call.access_key) != want_auth:
         problems.append(f"auth {call.auth!r} access key {call.access_key!r}, expected {want_auth}")
     if not problems and not twin:
-        problems.extend(_param_problems(op, proto, holder.serializer.params.get(operation), params, call.params, body))
+        problems.extend(_param_problems(op, proto, req.sent_params, params, call.params, body))
     if problems:
         out.message = (
             f"{out.label()}\n  {where}\n  "
@@ -518,7 +373,8 @@ def sampled_cases(service: str, k: int = SAMPLE_PER_SERVICE):
     rng = random.Random(f"{BASE_SEED}:{service}")
     ops = list(model.operation_names)
     for op in rng.sample(ops, min(k, len(ops))):
-        yield dict(service=service, operation=op, seed=case_seed(service, op, 100))
+        region = rng.choice(SAMPLE_REGIONS)
+        yield dict(service=service, operation=op, seed=case_seed(service, op, 100), region=region)
 
 
 def run_all(cases) -> list[Outcome]:
@@ -564,6 +420,25 @@ def test_sample_of_every_service():
         outcomes.extend(run_all(sampled_cases(service)))
     skips = Counter(o.message.split(":")[0] for o in outcomes if o.status == "skip")
     print("skipped:", dict(skips))
+    _check(outcomes)
+
+
+def cbor_services() -> list[str]:
+    """Services whose model offers smithy-rpc-v2-cbor (a current botocore
+    picks JSON for most of them; the smithy-based SDKs send CBOR)."""
+    out = []
+    for service in all_services():
+        md = _session.get_service_model(service).metadata
+        if "smithy-rpc-v2-cbor" in (md.get("protocols") or []):
+            out.append(service)
+    return out
+
+
+def test_sample_of_every_cbor_service_in_cbor():
+    outcomes = []
+    for service in cbor_services():
+        for case in sampled_cases(service):
+            outcomes.append(run_case(**case, protocol="smithy-rpc-v2-cbor"))
     _check(outcomes)
 
 
@@ -650,6 +525,23 @@ def test_fips_endpoints(region):
         ("ec2", "DescribeVpcs", {}),
     ]:
         _one(service, op, params, region=region, fips=True)
+
+
+@pytest.mark.parametrize("key", ["/lead", "a//b", "a/../b", "./x", "k?x=1#f", "%2F", "a+b c", "~t", "ü/日本/😀"])
+@pytest.mark.parametrize("style", ["virtual", "path"])
+def test_s3_awkward_keys(key, style):
+    # Keys that look like dot segments, queries or escapes reach S3 verbatim
+    # (botocore does not normalise them); the classifier must not either.
+    _one("s3", "GetObject", {"Bucket": "my-bucket", "Key": key},
+         config=Config(s3={"addressing_style": style}), config_key=style)
+
+
+def test_account_based_endpoints():
+    # An ARN in the parameters sends the call to an account-specific host.
+    o = _one("dynamodb", "GetItem", {"TableName": "arn:aws:dynamodb:us-west-2:123456789012:table/t1", "Key": {"id": {"S": "1"}}})
+    assert o.status == "pass"
+    _one("kinesis", "PutRecord", {"StreamARN": "arn:aws:kinesis:us-west-2:123456789012:stream/s", "Data": b"x", "PartitionKey": "p"})
+    _one("kinesis", "DescribeStreamSummary", {"StreamARN": "arn:aws:kinesis:us-west-2:123456789012:stream/s"})
 
 
 def test_dynamodb_and_streams_share_a_signing_name():

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import http.client
-import io
 import os
 import urllib.parse
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from botocore.compat import HTTPHeaders
 from botocore.config import Config
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.utils import percent_encode
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from addons.aws import sigv4

@@ -41,6 +41,7 @@ from .sigv4 import (
     AuthInfo,
     SignedRequest,
     SigV4Error,
+    hmac_sha256_hex,
     signing_key,
 )
 
@@ -87,10 +88,10 @@ class ChunkSigner:
     chunk and advances the chain; `trailer` signs the trailing headers.
     """
 
-    __slots__ = ("_key", "_chunk_prefix", "_trailer_prefix", "previous")
+    __slots__ = ("_mac", "_chunk_prefix", "_trailer_prefix", "previous")
 
     def __init__(self, signing_key: bytes, amz_date: str, scope: str, seed_signature: str):
-        self._key = signing_key
+        self._mac = hmac_sha256_hex(signing_key)
         self._chunk_prefix = f"AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n"
         self._trailer_prefix = f"AWS4-HMAC-SHA256-TRAILER\n{amz_date}\n{scope}\n"
         self.previous = seed_signature
@@ -108,7 +109,7 @@ class ChunkSigner:
 
     def chunk_hash(self, data_sha256_hex: str) -> str:
         sts = f"{self._chunk_prefix}{self.previous}\n{EMPTY_SHA256}\n{data_sha256_hex}"
-        sig = hmac.digest(self._key, sts.encode("ascii"), "sha256").hex()
+        sig = self._mac(sts.encode("utf-8"))
         self.previous = sig
         return sig
 
@@ -119,7 +120,7 @@ class ChunkSigner:
         canonical = "".join(f"{n}:{v}\n" for n, v in trailers)
         digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
         sts = f"{self._trailer_prefix}{self.previous}\n{digest}"
-        return hmac.digest(self._key, sts.encode("ascii"), "sha256").hex()
+        return self._mac(sts.encode("utf-8"))
 
     def __repr__(self) -> str:
         return "ChunkSigner(...)"
@@ -486,7 +487,7 @@ def decoded_length(headers: Iterable[tuple[str, str]]) -> int | None:
             if found is not None:
                 raise _bad("x-amz-decoded-content-length appears twice")
             v = value.strip()
-            if not v.isdigit() or len(v) > 18:
+            if not (v.isascii() and v.isdigit()) or len(v) > 18:
                 raise _bad("x-amz-decoded-content-length is not a number")
             found = int(v)
     return found

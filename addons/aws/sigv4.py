@@ -136,8 +136,8 @@ _QUERY_AUTH_PARAMS = frozenset(
 
 _URL_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?")
 _UNRESERVED_RE = re.compile(r"[A-Za-z0-9\-_.~]*")
-_AMZ_DATE_RE = re.compile(r"\d{8}T\d{6}Z")
-_SCOPE_DATE_RE = re.compile(r"\d{8}")
+_AMZ_DATE_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+_SCOPE_DATE_RE = re.compile(r"[0-9]{8}")
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
 _UTC = datetime.timezone.utc
 
@@ -183,10 +183,19 @@ _AUTH_SETTERS = tuple(AuthInfo.__dict__[f].__set__ for f in AuthInfo.__slots__)
 assert AuthInfo.__slots__ == tuple(f.name for f in fields(AuthInfo))
 
 
-def _make_auth(*values) -> AuthInfo:
-    obj = object.__new__(AuthInfo)
-    for setter, value in zip(_AUTH_SETTERS, values):
-        setter(obj, value)
+def _make_auth(a, b, c, d, e, f, g, h, i, j, k, _new=object.__new__, _s=_AUTH_SETTERS) -> AuthInfo:
+    obj = _new(AuthInfo)
+    _s[0](obj, a)
+    _s[1](obj, b)
+    _s[2](obj, c)
+    _s[3](obj, d)
+    _s[4](obj, e)
+    _s[5](obj, f)
+    _s[6](obj, g)
+    _s[7](obj, h)
+    _s[8](obj, i)
+    _s[9](obj, j)
+    _s[10](obj, k)
     return obj
 
 
@@ -328,7 +337,7 @@ def _host_value(scheme: str, authority: str) -> str:
         host = host.lower()
     else:
         host, port = a.lower(), ""
-    if port.isdigit():
+    if port.isascii() and port.isdigit():
         p = int(port)
         if p != {"http": 80, "https": 443}.get(scheme):
             return f"{host}:{p}"
@@ -363,7 +372,9 @@ def _canonical_path(path: str, s3: bool) -> str:
 def _requote_path(path: str) -> str:
     """Each segment decoded and encoded once (the S3 rule, applied to a path
     that was not encoded the canonical way)."""
-    return "/".join([quote(unquote_to_bytes(seg), safe="~") for seg in path.split("/")])
+    return "/".join(
+        [quote(unquote_to_bytes(_b(seg)), safe="~") for seg in path.split("/")]
+    )
 
 
 def _encode_component(s: str, plus_as_space: bool = False) -> str:
@@ -371,7 +382,11 @@ def _encode_component(s: str, plus_as_space: bool = False) -> str:
         s = s.replace("+", "%20")
     if _UNRESERVED_RE.fullmatch(s):
         return s
-    return quote(unquote_to_bytes(s), safe="-_.~")
+    return quote(unquote_to_bytes(_b(s)), safe="-_.~")
+
+
+def _b(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
 
 
 def _canonical_query(query: str, mode: int = 0, skip_signature: bool = False) -> str:
@@ -591,8 +606,11 @@ def parse_auth(method: str, url: str, headers: list[tuple[str, str]]) -> AuthInf
         elif k == "x-amz-s3session-token":
             raise _s3express_error()
 
-    q = _split_url(url)[3]
-    qauth = _query_auth_pairs(q) if q else None
+    qauth = None
+    i = url.find("?")
+    if i >= 0 and "X-Amz-" in url:
+        q = _split_url(url)[3]
+        qauth = _query_auth_pairs(q) if q else None
 
     if authz is not None:
         if qauth is not None:
@@ -611,7 +629,7 @@ def parse_auth(method: str, url: str, headers: list[tuple[str, str]]) -> AuthInf
 
 # The form every SDK sends; anything else takes the slow, careful path.
 _AUTHZ_RE = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=([^/,\s=]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request,"
+    r"AWS4-HMAC-SHA256 Credential=([^/,\s=]+)/([0-9]{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request,"
     r" ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})"
 )
 
@@ -620,12 +638,12 @@ def _parse_header_auth(
     authz: str, amz_date: str | None, http_date: str | None, token: str | None
 ) -> AuthInfo:
     m = _AUTHZ_RE.fullmatch(authz)
-    if m is not None and amz_date is not None and m.group(4) != "s3express":
-        names = tuple(m.group(5).split(";"))
-        if "" not in names:
+    if m is not None and amz_date is not None:
+        akid, date, region, service, names, sig = m.groups()
+        names = tuple(names.split(";"))
+        if "" not in names and service != "s3express":
             return _make_auth(
-                "header", ALGORITHM, m.group(1), m.group(2), m.group(3), m.group(4),
-                names, m.group(6), amz_date, None, token,
+                "header", ALGORITHM, akid, date, region, service, names, sig, amz_date, None, token
             )
     algorithm, _, rest = authz.strip().partition(" ")
     if algorithm != ALGORITHM:
@@ -655,7 +673,7 @@ def _parse_header_auth(
         amz_date = _date_from_http_date(http_date)
         if amz_date is None:
             raise _incomplete("The Date header is not a valid HTTP date.")
-    return AuthInfo(
+    return _make_auth(
         "header",
         ALGORITHM,
         akid,
@@ -693,11 +711,11 @@ def _parse_query_auth(q: dict[str, str]) -> AuthInfo:
     expires: int | None = None
     if "X-Amz-Expires" in q:
         raw = unquote(q["X-Amz-Expires"])
-        if not raw.isdigit() or len(raw) > 12:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             raise _incomplete("X-Amz-Expires should be a number of seconds.")
         expires = int(raw)
     token = q.get("X-Amz-Security-Token")
-    return AuthInfo(
+    return _make_auth(
         "query",
         ALGORITHM,
         akid,
@@ -910,6 +928,32 @@ def _candidates(path: str, query: str, payloads: list[str], s3: bool, query_auth
 # signing
 
 
+_KEEP, _SIGN, _HOST, _NEVER, _OWNED = range(5)
+_KIND_CACHE: dict[str, tuple[str, int]] = {}
+
+
+def _signer_kind(name: str) -> tuple[str, int]:
+    """(lowercase name, what the signer does with it), cached per spelling."""
+    hit = _KIND_CACHE.get(name)
+    if hit is not None:
+        return hit
+    k = name.lower()
+    if k in _SIGNER_OWNED:
+        kind = _OWNED
+    elif k == "host":
+        kind = _HOST
+    elif k in NEVER_SIGN or k == "date":
+        kind = _NEVER
+    elif k.startswith("x-amz-") or k == "content-type" or k == "content-md5":
+        kind = _SIGN
+    else:
+        kind = _KEEP  # signed only when listed in `signed`
+    if len(_KIND_CACHE) > 4096:
+        _KIND_CACHE.clear()
+    _KIND_CACHE[name] = (k, kind)
+    return k, kind
+
+
 def sign_request(
     method: str,
     url: str,
@@ -929,32 +973,37 @@ def sign_request(
     host = _host_value(scheme, authority)
     amz_date = _format_amz_date(now)
     date = amz_date[:8]
-    extra = {n.lower() for n in signed} if signed else set()
+    extra = {n.lower() for n in signed} if signed else ()
 
     out: list[tuple[str, str]] = []
     to_sign: dict[str, list[str]] = {}
     had_sha = False
     host_done = False
     for name, value in headers:
-        k = name.lower()
-        if k in _SIGNER_OWNED:
-            if k == "x-amz-content-sha256":
-                had_sha = True
-            continue
-        if k == "host":
+        k, kind = _signer_kind(name)
+        if kind == _KEEP:
+            out.append((name, value))
+            if k not in extra:
+                continue
+        elif kind == _SIGN:
+            out.append((name, value))
+        elif kind == _HOST:
             if not host_done:
                 out.append((name, host))
                 host_done = True
             continue
-        out.append((name, value))
-        if (
-            k.startswith("x-amz-") or k == "content-type" or k == "content-md5" or k in extra
-        ) and k not in NEVER_SIGN and k != "date":
-            vs = to_sign.get(k)
-            if vs is None:
-                to_sign[k] = [value]
-            else:
-                vs.append(value)
+        elif kind == _NEVER:
+            out.append((name, value))
+            continue
+        else:  # _OWNED
+            if k == "x-amz-content-sha256":
+                had_sha = True
+            continue
+        vs = to_sign.get(k)
+        if vs is None:
+            to_sign[k] = [value]
+        else:
+            vs.append(value)
 
     to_sign["host"] = [host]
     out.append(("X-Amz-Date", amz_date))

@@ -18,17 +18,18 @@ comes from an environment variable or from a file only the gateway can read.
 from __future__ import annotations
 
 import base64
+import difflib
 import json
 import os
 import re
 import secrets
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from ..aws import models
+from .secrets import delete_secret, new_secret, read_secret, write_secret, write_yaml
 from .yamlfile import ConfigError, Node, read, unknown_key
 
 KEY_PREFIX = "CHAP"  # no real AWS key id starts with it (AKIA, ASIA, AROA, ...)
@@ -120,14 +121,12 @@ def _agent(entry: Node, source: str, base: Path, environ, errors: list[str]) -> 
         errors.append(f"{source}:{d['name'].line}: agent name {name!r} may hold only letters, digits, '.', '_' and '-'")
     if key is not None and not _KEY_RE.match(key):
         errors.append(f"{source}:{d['access_key_id'].line}: access key id {key!r} is not a chaperone key (CHAP + 16 of A-Z2-7); create one with `chaperone agent add`")
-    secret = _secret(d, where, base, environ, errors)
+    secret = read_secret(d, where, base, environ, errors)
     regions = _list(d, "regions", source, errors)
     services = _list(d, "services", source, errors)
     known = models.service_index().services
     for s in services:
         if s not in known:
-            import difflib
-
             close = difflib.get_close_matches(s, list(known), n=1)
             errors.append(f"{source}:{d['services'].line}: unknown service {s!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     role = d["role_arn"].value if "role_arn" in d else None
@@ -172,39 +171,8 @@ def _list(d, key, source, errors) -> list[str]:
     return [n.value for n in node.value]
 
 
-def _secret(d, where, base: Path, environ, errors) -> str | None:
-    if ("secret_env" in d) == ("secret_file" in d):
-        errors.append(f"{where}: agent needs exactly one of 'secret_file' or 'secret_env'")
-        return None
-    if "secret_env" in d:
-        var = d["secret_env"].value
-        value = environ.get(var) if isinstance(var, str) else None
-        if not value:
-            errors.append(f"{where}: environment variable {var!r} (secret_env) is not set")
-        return value or None
-    path = Path(d["secret_file"].value)
-    path = path if path.is_absolute() else base / path
-    try:
-        mode = path.stat().st_mode
-        value = path.read_text().strip()
-    except OSError as e:
-        errors.append(f"{where}: cannot read secret_file {str(path)!r}: {e.strerror}")
-        return None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        errors.append(f"{where}: secret_file {str(path)!r} is readable by others; run: chmod 600 {path}")
-        return None
-    if len(value) < 20:
-        errors.append(f"{where}: the secret in {str(path)!r} is too short to be one chaperone made")
-        return None
-    return value
-
-
 def new_key_id() -> str:
     return KEY_PREFIX + base64.b32encode(secrets.token_bytes(10)).decode()[:16]
-
-
-def new_secret() -> str:
-    return base64.b64encode(secrets.token_bytes(30)).decode()
 
 
 def add_agent(path: str | Path, name: str, regions=(), services=()) -> tuple[str, str]:
@@ -224,19 +192,13 @@ def add_agent(path: str | Path, name: str, regions=(), services=()) -> tuple[str
         if any(a.get("name") == name for a in data["agents"]):
             raise ConfigError([f"{path}: agent {name!r} already exists (revoke it first to replace it)"])
     key, secret = new_key_id(), new_secret()
-    secret_dir = path.resolve().parent / "secrets"
-    secret_dir.mkdir(mode=0o700, exist_ok=True)
-    secret_path = secret_dir / f"{name}.secret"
-    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secret + "\n")
-    entry = {"name": name, "access_key_id": key, "secret_file": f"secrets/{name}.secret"}
+    entry = {"name": name, "access_key_id": key, "secret_file": write_secret(path, name, secret)}
     if regions:
         entry["regions"] = list(regions)
     if services:
         entry["services"] = list(services)
     data["agents"].append(entry)
-    _write(path, data)
+    write_yaml(path, data)
     return key, secret
 
 
@@ -251,17 +213,9 @@ def revoke_agent(path: str | Path, name: str) -> None:
         raise ConfigError([f"{path}: no agent named {name!r}"])
     removed = next(a for a in agents if a.get("name") == name)
     data["agents"] = kept
-    _write(path, data)
+    write_yaml(path, data)
     if "secret_file" in removed:
-        secret = Path(removed["secret_file"])
-        secret = secret if secret.is_absolute() else path.resolve().parent / secret
-        secret.unlink(missing_ok=True)
-
-
-def _write(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False))
-    os.replace(tmp, path)
+        delete_secret(path, removed["secret_file"])
 
 
 def is_real_aws_key(key: str) -> bool:

@@ -99,6 +99,8 @@ def load_cases_text(text: str, source: str = "<cases>", *, catalog: Catalog | No
     cases: list[Case] = []
     try:
         root = src.root()
+        if root is None and src.error_count == 0:
+            src.error(None, "the file is empty; start it with 'cases:' and a list of cases")
         top = src.mapping(root, "the cases file", ("cases",)) if root is not None else None
         if top is not None:
             if "cases" not in top:

@@ -248,40 +248,28 @@ def decide(rules: RuleSet, call: Call | None, agent: str | None, *, session: str
         index = rules.index = build_index(rules)
     errors: list[str] = []
     doc: dict[str, Any] | None = None
+    h = normalise_host(host or "") if call is None else None
 
-    if call is None:
-        h = normalise_host(host or "")
-        if not h:
-            raise ValueError("decide: non-AWS traffic (call=None) needs the host")
-
-        def get_doc() -> dict[str, Any]:
-            nonlocal doc
-            if doc is None:
-                doc = condition_document(None, agent, session, h)
-            return doc
-
-        matched = [r for r in index.egress_candidates(h, agent) if r.match.when is None or _dynamic_match(r, None, get_doc, errors)]
-        default = rules.egress_default
-        if default == "allow":
-            reason = f"no egress rule denies {h} (egress default: allow)"
-            message = ""
-        else:
-            reason = f"no egress rule allows {h} (egress default: deny)"
-            message = f"traffic to {h} is not allowed"
-        return _decide_from(index, matched, errors, default, reason, message)
-
-    def get_doc() -> dict[str, Any]:  # noqa: F811 - one per branch
+    def get_doc() -> dict[str, Any]:  # built only if a candidate rule has a condition
         nonlocal doc
         if doc is None:
-            doc = condition_document(call, agent, session)
+            doc = condition_document(call, agent, session, h)
         return doc
+
+    if call is None:
+        if not h:
+            raise ValueError("decide: non-AWS traffic (call=None) needs the host")
+        matched = [r for r in index.egress_candidates(h, agent)
+                   if r.match.when is None or _dynamic_match(r, None, get_doc, errors)]
+        if rules.egress_default == "allow":
+            return _decide_from(index, matched, errors, "allow", f"no egress rule denies {h} (egress default: allow)", "")
+        return _decide_from(index, matched, errors, "deny", f"no egress rule allows {h} (egress default: deny)",
+                            f"traffic to {h} is not allowed")
 
     matched = []
     for rule in index.candidates(call.service, call.operation, agent, call.read_only):
         m = rule.match
-        if m.regions is None and m.resources is None and m.when is None:
-            matched.append(rule)
-        elif _dynamic_match(rule, call, get_doc, errors):
+        if (m.regions is None and m.resources is None and m.when is None) or _dynamic_match(rule, call, get_doc, errors):
             matched.append(rule)
 
     if call.operation is None:

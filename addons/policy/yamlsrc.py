@@ -28,22 +28,24 @@ SCALAR_TAGS = {STR, INT, FLOAT, BOOL, NULL}
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, n: int = 3) -> str:
-    """' (did you mean 'x'?)' or ''."""
+    """' (did you mean 'x'?)' or '': the closest choices (several only if about as close)."""
     choices = list(choices)
-    lower = {c.lower(): c for c in choices}
-    found: list[str] = []
-    if word.lower() in lower and lower[word.lower()] != word:
-        found.append(lower[word.lower()])
-    for c in difflib.get_close_matches(word, choices, n=n, cutoff=0.6):
-        if c not in found:
-            found.append(c)
-    if len(found) < n:
-        for c in difflib.get_close_matches(word.lower(), list(lower), n=n, cutoff=0.6):
-            if lower[c] not in found:
-                found.append(lower[c])
-    found = found[:n]
-    if not found:
+    by_lower: dict[str, str] = {}
+    for c in choices:
+        by_lower.setdefault(c.lower(), c)
+    exact_case = by_lower.get(word.lower())
+    if exact_case is not None and exact_case != word:
+        return f" (did you mean '{exact_case}'?)"
+    scored: dict[str, float] = {}
+    for c in difflib.get_close_matches(word, choices, n=n * 2, cutoff=0.6):
+        scored[c] = difflib.SequenceMatcher(None, word, c).ratio()
+    for c in difflib.get_close_matches(word.lower(), list(by_lower), n=n * 2, cutoff=0.6):
+        original = by_lower[c]
+        scored.setdefault(original, difflib.SequenceMatcher(None, word.lower(), c).ratio())
+    if not scored:
         return ""
+    best = max(scored.values())
+    found = sorted((c for c, r in scored.items() if r >= best - 0.05), key=lambda c: (-scored[c], c))[:n]
     return " (did you mean " + " or ".join(f"'{c}'" for c in found) + "?)"
 
 
@@ -123,9 +125,7 @@ class Source:
         except yaml.YAMLError as exc:
             self.error(None, f"invalid YAML: {exc}")
             return None
-        if node is None:
-            self.error(None, "the file is empty")
-        return node
+        return node  # None for an empty document: the caller says what it expected
 
     def close(self) -> None:
         if self._loader is not None:

@@ -1,0 +1,1 @@
+"""Approvals: calls held (or queued) until a person decides (no mitmproxy imports)."""
