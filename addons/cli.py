@@ -55,10 +55,16 @@ def check_config(args: argparse.Namespace) -> None:
     from .config.agents import load_agents
     from .config.yamlfile import ConfigError
 
+    from .policy import PolicyError, load_rules
+
     try:
         load_agents(args.agents)
     except ConfigError as e:
         raise Failure(f"cannot start: {e}") from e
+    try:
+        load_rules(args.rules)
+    except PolicyError as e:
+        raise Failure(f"cannot start: {args.rules}: {e}") from e
 
 
 def ensure_ca(confdir: Path) -> Path:
@@ -123,9 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="keep the demo's working folder")
     demo.set_defaults(func=cmd_demo)
 
-    from . import cli_agents
+    from . import cli_agents, cli_approvals, cli_policy
 
-    cli_agents.register(sub)
+    for module in (cli_agents, cli_policy, cli_approvals):
+        module.register(sub)
     return parser
 
 

@@ -878,3 +878,16 @@ def test_aws_documented_get_vanilla():
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
     )
+
+
+def test_fast_and_careful_authorization_parsing_agree():
+    """Every SDK's Authorization form takes a regex fast path; odd spacing the careful one."""
+    headers = [("X-Amz-Date", "20240506T070809Z"), ("X-Amz-Security-Token", "t")]
+    fast = parse_auth("GET", "https://sts.amazonaws.com/", headers + [("Authorization", GOOD_AUTH)])
+    odd = GOOD_AUTH.replace(", ", " ,  ").replace("SignedHeaders=host;x-amz-date", "SignedHeaders=Host;X-Amz-Date")
+    careful = parse_auth("GET", "https://sts.amazonaws.com/", headers + [("authorization", odd)])
+    assert fast == careful == AuthInfo(
+        "header", "AWS4-HMAC-SHA256", "AKID", "20240506", "us-east-1", "sts", ("host", "x-amz-date"),
+        "a" * 64, "20240506T070809Z", None, "t",
+    )
+    assert hash(fast) == hash(careful)

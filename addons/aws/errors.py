@@ -89,12 +89,15 @@ def guess_protocol(host: str, headers: dict[str, str], path: str) -> str:
 
 def access_denied_code(model) -> str:
     """AccessDenied or AccessDeniedException: what the service's model names,
-    else what its protocol family uses (JSON services say AccessDeniedException)."""
+    else what its protocol family uses (JSON services say AccessDeniedException,
+    query services and those that left query for JSON say AccessDenied)."""
     if model is None:
         return "AccessDenied"
     names = model.shape_names
     for code in ("AccessDeniedException", "AccessDenied"):
         if code in names:
             return code
-    json_like = model.metadata.get("protocol") in ("json", "rest-json", "smithy-rpc-v2-cbor")
-    return "AccessDeniedException" if json_like else "AccessDenied"
+    meta = model.metadata
+    json_like = meta.get("protocol") in ("json", "rest-json", "smithy-rpc-v2-cbor")
+    # Services that moved from query to JSON/CBOR keep their query error codes.
+    return "AccessDeniedException" if json_like and "awsQueryCompatible" not in meta else "AccessDenied"
