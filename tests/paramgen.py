@@ -180,7 +180,7 @@ class Generator:
         if t == "structure":
             return self.structure(shape, depth + 1, where)
         if t == "list":
-            n = self.count(shape, 0 if depth < MAX_DEPTH else 0, 3 if depth < MAX_DEPTH else 1)
+            n = self.count(shape, 0, 3 if depth < MAX_DEPTH else 1)
             return [self.value(shape.member, depth + 1, where) for _ in range(n)]
         if t == "map":
             n = self.count(shape, 0, 3 if depth < MAX_DEPTH else 1)

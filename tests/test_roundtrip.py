@@ -442,6 +442,13 @@ def test_sample_of_every_cbor_service_in_cbor():
     _check(outcomes)
 
 
+def test_generator_is_deterministic():
+    model = _session.get_service_model("ec2")
+    op = model.operation_model("RunInstances")
+    assert generate(op, random.Random(7)) == generate(op, random.Random(7))
+    assert generate(op, random.Random(7)) != generate(op, random.Random(8))
+
+
 # Focused cases: host forms and services that share a signing name.
 
 
@@ -618,6 +625,10 @@ def report() -> int:
     for service in all_services():
         sample.extend(run_all(sampled_cases(service)))
     groups["sample of all services"] = sample
+    groups["sample, CBOR services in CBOR"] = [
+        run_case(**case, protocol="smithy-rpc-v2-cbor")
+        for service in cbor_services() for case in sampled_cases(service)
+    ]
     by_proto: dict[str, Counter] = defaultdict(Counter)
     print(f"{'group':34} {'pass':>6} {'fail':>6} {'skip':>6}  rate")
     total = Counter()

@@ -134,6 +134,9 @@ def _candidates(req: Request, info: HostInfo, auth: AuthInfo | None) -> tuple[st
     if auth is not None:
         if not candidates:
             candidates = index.by_signing_name.get(auth.service, ())
-        signed = tuple(c for c in candidates if index.services[c].signing_name == auth.service)
-        return signed
+        candidates = tuple(c for c in candidates if index.services[c].signing_name == auth.service)
+    if len(candidates) > 1 and "Action" in req.form:
+        # Query services sharing a host (elb and elbv2) differ by API version.
+        version = req.form.get("Version")
+        candidates = tuple(sorted(candidates, key=lambda c: index.services[c].api_version != version))
     return candidates

@@ -33,6 +33,7 @@ class ServiceInfo:
     protocols: tuple[str, ...]
     target_prefix: str | None
     global_endpoint: str | None
+    api_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ def service_index() -> ServiceIndex:
             protocols=tuple(meta.get("protocols") or [meta.get("protocol", "")]),
             target_prefix=meta.get("targetPrefix"),
             global_endpoint=meta.get("globalEndpoint"),
+            api_version=meta.get("apiVersion", ""),
         )
     by_target: dict[str, str] = {}
     for info in services.values():

@@ -85,6 +85,8 @@ def _build_routes(model: ServiceModel) -> list[_Route]:
         shape = op.input_shape
         if shape is not None:
             for member in shape.required_members:
+                if shape.members[member].type_name in ("list", "map"):
+                    continue  # an empty list or map is not sent at all
                 ser = shape.members[member].serialization
                 loc = ser.get("location")
                 if loc == "header":
