@@ -61,8 +61,10 @@ def check_config(args: argparse.Namespace) -> None:
         load_agents(args.agents)
     except ConfigError as e:
         raise Failure(f"cannot start: {e}") from e
+    from .enforce import rules_path
+
     try:
-        load_rules(args.rules)
+        load_rules(rules_path(args.rules))
     except PolicyError as e:
         raise Failure(f"cannot start: {args.rules}: {e}") from e
 

@@ -28,15 +28,20 @@ from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
 from .policy import decide, load_rules
 
 log = logging.getLogger("chaperone")
+DEFAULT_RULES = "rules/default.yaml"
+BUNDLED_RULES = Path(__file__).resolve().parents[1] / DEFAULT_RULES
 
 
-def _rules(path: str):
-    return load_rules(path)
+def rules_path(path: str) -> str:
+    """The rules file to load: the default name falls back to the bundled default rule set."""
+    if path == DEFAULT_RULES and not Path(path).exists():
+        return str(BUNDLED_RULES)
+    return path
 
 
 class Enforce:
     def __init__(self) -> None:
-        self.rules = Watched("rule set", _rules)
+        self.rules = Watched("rule set", load_rules)
         self.approvers: Watched[Approvers] = Watched("approvers file", load_approvers)
         self.store = approvals.MemoryStore()
         self.events: dict[str, asyncio.Event] = {}
@@ -44,7 +49,10 @@ class Enforce:
         self.control = ControlServer(Handlers(self._who, self._pending, self._decide))
 
     def load(self, loader) -> None:
-        loader.add_option("chaperone_rules", str, "rules/default.yaml", "The rule set (YAML).")
+        loader.add_option(
+            "chaperone_rules", str, DEFAULT_RULES,
+            "The rule set (YAML); the default falls back to the bundled rules/default.yaml.",
+        )
         loader.add_option(
             "chaperone_approvers", str, "approvers.yaml",
             "Who may approve held calls over the control channel (names and tokens).",
@@ -64,7 +72,7 @@ class Enforce:
 
     def configure(self, updated) -> None:
         if "chaperone_rules" in updated:
-            path = ctx.options.chaperone_rules
+            path = rules_path(ctx.options.chaperone_rules)
             try:
                 if path:
                     self.rules.load(path)
