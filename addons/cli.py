@@ -53,7 +53,7 @@ def check_config(args: argparse.Namespace) -> None:
         except ValueError as e:
             raise Failure(f"--upstream: {e}") from e
     from .config.agents import load_agents
-    from .config.yamlfile import ConfigError
+    from .config import ConfigError
 
     from .policy import PolicyError, load_rules
 

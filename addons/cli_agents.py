@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .cli import Failure, agent_env_lines
 from .config.agents import add_agent, load_agents, revoke_agent
-from .config.yamlfile import ConfigError
+from .config import ConfigError
 
 
 def cmd_add(args: argparse.Namespace) -> int:

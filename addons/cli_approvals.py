@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .cli import Failure
 from .config.approvers import add_approver
-from .config.yamlfile import ConfigError
+from .config import ConfigError
 
 
 def _token(args: argparse.Namespace) -> str:

@@ -20,7 +20,6 @@ SK = "x" * 40
 REGION = "us-west-2"
 
 _session = botocore.session.get_session()
-_loader = _session.get_component("data_loader")
 
 
 # -- capturing a request --------------------------------------------------------------

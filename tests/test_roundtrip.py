@@ -198,7 +198,14 @@ _SKIP_OPS = {
     # The host is the PredictEndpoint parameter (botocore rewrites the URL to
     # it): no AWS host on the wire, nothing to classify.
     ("machinelearning", "Predict"): "host is the caller's PredictEndpoint",
+    # botocore's change_get_to_post handler sends this GET as a POST with a
+    # form body to the GET's path; no route in the model says so. Unsupported
+    # for now: the classifier reports it unidentified (so the gateway denies it).
+    ("cloudsearchdomain", "Search"): "unsupported: botocore turns this GET into a POST",
 }
+# The retired Import/Export service signs as 'IngestionService', a name only
+# its endpoint rule set holds: unidentified (denied) for now.
+_SKIP_SERVICES = {"importexport": "unsupported: signs as IngestionService"}
 
 
 def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
@@ -212,8 +219,8 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
     model = client.meta.service_model
     proto = protocol or model.resolved_protocol
     out = Outcome("fail", service, operation, seed, proto)
-    if (service, operation) in _SKIP_OPS:
-        out.status, out.message = "skip", _SKIP_OPS[(service, operation)]
+    if (service, operation) in _SKIP_OPS or service in _SKIP_SERVICES:
+        out.status, out.message = "skip", _SKIP_OPS.get((service, operation)) or _SKIP_SERVICES[service]
         return out
     op = model.operation_model(operation)
     if op.get_event_stream_input() is not None:
@@ -247,6 +254,11 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
     if call is None:
         out.message = f"not recognised as AWS: {where}"
         return out
+    scope = _credential_scope(headers)
+    if scope and scope[1] == "s3express" and "S3 Express" in (call.unknown_reason or ""):
+        # Refused by design until supported (issue 3): the refusal must say so.
+        out.status, out.message = "skip", "refused by design: S3 Express"
+        return out
     if call.service != service and not _same_wire(service, call.service, operation):
         problems.append(f"service {call.service!r} != {service!r}")
     twin = call.operation != operation and _deprecated_twin(model, operation, call.operation)
@@ -258,7 +270,6 @@ def run_case(service: str, operation: str, seed: int, *, region: str = REGION,
     bearer = any(k.lower() == "authorization" and v.startswith("Bearer ") for k, v in headers)
     if call.unknown_reason and not (bearer and "Bearer" in call.unknown_reason):
         problems.append(f"unknown_reason: {call.unknown_reason}")
-    scope = _credential_scope(headers)
     if scope and (call.region, call.signing_name) != scope:
         problems.append(f"region/signing name {(call.region, call.signing_name)} != credential scope {scope}")
     want_auth = ("header", AK) if scope else ("none", None)  # sts.AssumeRoleWithSAML is unsigned

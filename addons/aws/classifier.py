@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.model import ServiceModel
 
 from . import models, readonly, resources
@@ -12,6 +14,9 @@ from .request import HeadersLike, Request
 from .router import detect_protocol, find_route
 from .sigv2 import V2Auth, parse_v2_query
 from .sigv4 import AuthInfo, SigV4Error, parse_auth
+
+
+_NOT_NAMES = {"aws", "amazonaws", "com", "cn", "api", "global", "dualstack", "fips"}
 
 
 def classify(method: str, url: str, headers: HeadersLike, body: bytes | None) -> Call | None:
@@ -103,9 +108,18 @@ def _no_service_reason(req: Request, info: HostInfo, auth: AuthInfo | None) -> s
     return f"no AWS service is known at {req.host}"
 
 
+def _signs_for(service, signing_name: str, info: HostInfo) -> bool:
+    """Does a signature for `signing_name` belong to this service at this host?"""
+    if service.signing_name == signing_name:
+        return True
+    # S3 Object Lambda access points are S3 calls signed for s3-object-lambda.
+    return service.name == "s3" and info.s3_form == "object-lambda" and signing_name == "s3-object-lambda"
+
+
 def _check_scope(auth: AuthInfo, info: HostInfo) -> str | None:
     """The credential scope must agree with the host the request went to."""
-    if info.region and auth.region != info.region:
+    # Some regional endpoints sign for their partition's global region (Health, for one).
+    if info.region and auth.region != info.region and auth.region != global_region(info.partition):
         return (
             f"the signature's credential scope names region {auth.region!r} "
             f"but the request went to {info.host} ({info.region})"
@@ -132,9 +146,17 @@ def _candidates(req: Request, info: HostInfo, auth: AuthInfo | None) -> tuple[st
         if by_target and (not candidates or by_target in candidates):
             candidates = (by_target,)
     if auth is not None:
-        if not candidates:
-            candidates = index.by_signing_name.get(auth.service, ())
-        candidates = tuple(c for c in candidates if index.services[c].signing_name == auth.service)
+        signed = tuple(c for c in candidates if _signs_for(index.services[c], auth.service, info))
+        if not signed:
+            # Hosts that only the endpoint rule sets describe (maps.geo.REGION
+            # for geo-maps, REGION.oauth.signin.aws): the signature's service,
+            # if the host names it.
+            words = set(re.split(r"[-.]", info.host)) - _NOT_NAMES
+            signed = tuple(
+                c for c in index.by_signing_name.get(auth.service, ())
+                if set(re.split(r"[-.]", c)) & words
+            )
+        candidates = signed
     if len(candidates) > 1 and "Action" in req.form:
         # Query services sharing a host (elb and elbv2) differ by API version.
         version = req.form.get("Version")

@@ -73,6 +73,11 @@ def _partitions() -> tuple[Partition, ...]:
     return tuple(out)
 
 
+# AWS-owned domains that only endpoint rule sets name (OpenSearch memory's
+# *.osm.REGION.on.aws, sign-in's REGION.oauth.signin.aws), in the aws partition.
+_EXTRA_SUFFIXES = ("on.aws", "signin.aws")
+
+
 @lru_cache(maxsize=1)
 def _suffixes() -> tuple[tuple[str, bool, tuple[Partition, ...]], ...]:
     """(".suffix", dualstack, partitions sharing it), longest suffix first."""
@@ -80,6 +85,9 @@ def _suffixes() -> tuple[tuple[str, bool, tuple[Partition, ...]], ...]:
     for p in _partitions():
         table.setdefault(("." + p.dns_suffix, False), []).append(p)
         table.setdefault(("." + p.dual_stack_suffix, True), []).append(p)
+    aws = [p for p in _partitions() if p.id == "aws"]
+    for suffix in _EXTRA_SUFFIXES:
+        table.setdefault(("." + suffix, False), aws)
     return tuple(
         sorted(
             ((s, d, tuple(ps)) for (s, d), ps in table.items()),
@@ -122,7 +130,8 @@ def _parse_labels(host, labels, dualstack, partitions) -> HostInfo:
         label = labels[i]
         if label.endswith("-fips"):  # e.g. us-gov-west-1-fips (old form)
             label = label[:-5]
-        p = _region_partition(label, partitions)
+        # api.aws also serves regions of other partitions (cn-north-1.api.aws).
+        p = _region_partition(label, partitions) or (_region_partition(label, _partitions()) if dualstack else None)
         if p is not None:
             partition, region, fips = p, label, label != labels[i]
             labels = labels[:i]
@@ -132,6 +141,8 @@ def _parse_labels(host, labels, dualstack, partitions) -> HostInfo:
         labels = labels[:-1]
     kept = []
     for label in labels:
+        if label == "global":  # codecatalyst.global.api.aws
+            continue
         if label == "dualstack":
             dualstack = True
         elif label == "fips":

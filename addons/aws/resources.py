@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import unquote
 
 _SQS_URL = re.compile(r"^https?://[^/]+/(\d{12})/([^/?]+)")
 
@@ -57,6 +58,14 @@ def derive(service: str, params: dict, partition: str, region: str) -> list[str]
     out: list[str] = []
     if service in ("s3", "s3control") and isinstance(params.get("Bucket"), str):
         out.append(_s3_arn(params["Bucket"], params.get("Key"), partition))
+    if service == "s3" and isinstance(params.get("CopySource"), str):
+        # The object a copy reads is touched as much as the one it writes.
+        source = unquote(params["CopySource"].split("?versionId=")[0]).lstrip("/")
+        if source.startswith("arn:"):
+            out.append(source)
+        else:
+            bucket, _, key = source.partition("/")
+            out.append(_s3_arn(bucket, key or None, partition))
     if service == "sqs" and isinstance(params.get("QueueUrl"), str):
         m = _SQS_URL.match(params["QueueUrl"])
         if m:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from urllib.parse import quote
 from botocore.model import OperationModel, ServiceModel
 
 from .hosts import parse_host
@@ -104,15 +105,19 @@ def _build_routes(model: ServiceModel) -> list[_Route]:
     return routes
 
 
-_routes_cache: dict[int, tuple[ServiceModel, list[_Route]]] = {}
+_routes_cache: dict[int, tuple[ServiceModel, dict[str, list[_Route]]]] = {}
 _routes_lock = threading.Lock()
 
 
-def _routes(model: ServiceModel) -> list[_Route]:
+def _routes(model: ServiceModel) -> dict[str, list[_Route]]:
+    """A service's REST routes by HTTP method, built once per model."""
     hit = _routes_cache.get(id(model))
     if hit is None or hit[0] is not model:
         with _routes_lock:
-            hit = (model, _build_routes(model))
+            by_method: dict[str, list[_Route]] = {}
+            for r in _build_routes(model):
+                by_method.setdefault(r.method, []).append(r)
+            hit = (model, by_method)
             if len(_routes_cache) > 512:
                 _routes_cache.clear()
             _routes_cache[id(model)] = hit
@@ -147,7 +152,8 @@ def s3_path(model: ServiceModel, req: Request) -> str:
     info = parse_host(req.host)
     if info is None or not info.labels:
         return req.path
-    return "/" + s3_bucket(info) + req.path
+    # An access point ARN holds '/': quoted, it fills the {Bucket} label like a name.
+    return "/" + quote(s3_bucket(info), safe="") + req.path
 
 
 def s3_bucket(info) -> str:
@@ -185,12 +191,19 @@ def find_route(model: ServiceModel, req: Request) -> tuple[OperationModel, re.Ma
 
 def _find_rest_route(model: ServiceModel, req: Request):
     path = s3_path(model, req)
+    found = _match_rest(model, req, path)
+    if found is None and path != req.path:
+        # A host label that is not a bucket: an operation's host prefix
+        # (S3 Object Lambda's WriteGetObjectResponse, say).
+        found = _match_rest(model, req, req.path)
+    return found
+
+
+def _match_rest(model: ServiceModel, req: Request, path: str):
     query = req.query_dict
     x_id = query.get("x-id", [None])[0]
     best = None
-    for route in _routes(model):
-        if route.method != req.method:
-            continue
+    for route in _routes(model).get(req.method, ()):
         m = route.pattern.match(path)
         if m is None:
             continue

@@ -18,7 +18,6 @@ comes from an environment variable or from a file only the gateway can read.
 from __future__ import annotations
 
 import base64
-import difflib
 import json
 import os
 import re
@@ -29,8 +28,11 @@ from pathlib import Path
 import yaml
 
 from ..aws import models
+from yaml.nodes import MappingNode, SequenceNode
+
+from . import ConfigError
 from .secrets import delete_secret, new_secret, read_secret, write_secret, write_yaml
-from .yamlfile import ConfigError, Node, read, unknown_key
+from .yamlsrc import Source, did_you_mean
 
 KEY_PREFIX = "CHAP"  # no real AWS key id starts with it (AKIA, ASIA, AROA, ...)
 _KEY_RE = re.compile(r"^CHAP[A-Z2-7]{16}$")
@@ -73,102 +75,88 @@ def load_agents(path: str | Path, *, environ=os.environ) -> Agents:
     source = str(path)
     if not Path(path).exists():
         raise ConfigError([f"{source}: no such agents file (create one with `chaperone agent add NAME --agents {source}`)"])
-    top, _ = read(path)
-    errors: list[str] = []
-    if top == {}:
-        return Agents(source, {})
-    if not isinstance(top, dict):
-        raise ConfigError([f"{source}:1: expected a mapping with an 'agents' list"])
-    for key, node in top.items():
-        if key not in ("agents", "version"):
-            errors.append(unknown_key(source, node.line, key, ("agents", "version"), "top level"))
-    entries = top.get("agents", Node([], 1))
-    if not isinstance(entries.value, list):
-        raise ConfigError(errors + [f"{source}:{entries.line}: 'agents' must be a list"])
-    base = Path(path).resolve().parent
-    by_key: dict[str, Agent] = {}
-    names: set[str] = set()
-    for entry in entries.value:
-        agent = _agent(entry, source, base, environ, errors)
+    src = Source(Path(path).read_text(), source)
+    try:
+        agents = _read_agents(src, Path(path).resolve().parent, environ)
+    finally:
+        src.close()
+    if src.errors:
+        raise ConfigError(src.errors)
+    return Agents(source, {a.access_key_id: a for a in agents})
+
+
+def _read_agents(src: Source, base: Path, environ) -> list[Agent]:
+    root = src.root()
+    if root is None:
+        return []
+    top = src.mapping(root, "the agents file", ("version", "agents"))
+    if not top or "agents" not in top:
+        return []
+    entries = top["agents"][1]
+    if not isinstance(entries, SequenceNode):
+        src.error(entries, "'agents' must be a list of agents")
+        return []
+    agents: list[Agent] = []
+    for node in entries.value:
+        agent = _read_agent(src, node, base, environ)
         if agent is None:
             continue
-        if agent.name in names:
-            errors.append(f"{source}:{entry.line}: agent {agent.name!r} is listed twice")
-        if agent.access_key_id in by_key:
-            errors.append(f"{source}:{entry.line}: access key {agent.access_key_id} is used by two agents")
-        names.add(agent.name)
-        by_key[agent.access_key_id] = agent
-    if errors:
-        raise ConfigError(errors)
-    return Agents(source, by_key)
+        for other in agents:
+            if other.name == agent.name:
+                src.error(node, f"agent {agent.name!r} is listed twice")
+            if other.access_key_id == agent.access_key_id:
+                src.error(node, f"access key {agent.access_key_id} is used by two agents")
+        agents.append(agent)
+    return agents
 
 
-def _agent(entry: Node, source: str, base: Path, environ, errors: list[str]) -> Agent | None:
-    where = f"{source}:{entry.line}"
-    if not isinstance(entry.value, dict):
-        errors.append(f"{where}: each agent is a mapping with name, access_key_id and secret_file or secret_env")
+def _read_agent(src: Source, node, base: Path, environ) -> Agent | None:
+    before = src.error_count
+    if isinstance(node, MappingNode) and any(k.value in ("secret", "secret_access_key") for k, _ in node.value):
+        src.error(node, "never put a secret in the agents file; use secret_file or secret_env")
         return None
-    d = entry.value
-    before = len(errors)
-    for key, node in d.items():
-        if key not in KEYS:
-            errors.append(unknown_key(source, node.line, key, KEYS, "agent"))
-    if "secret" in d or "secret_access_key" in d:
-        errors.append(f"{where}: never put a secret in the agents file; use secret_file or secret_env")
-    name = _text(d, "name", where, errors)
-    key = _text(d, "access_key_id", where, errors)
+    m = src.mapping(node, "an agent", KEYS)
+    if m is None:
+        return None
+    for required in ("name", "access_key_id"):
+        if required not in m:
+            src.error(node, f"an agent needs {required!r}")
+    name = src.text(m["name"][1], "name") if "name" in m else None
+    label = f"agent {name!r}"
     if name is not None and not _NAME_RE.match(name):
-        errors.append(f"{source}:{d['name'].line}: agent name {name!r} may hold only letters, digits, '.', '_' and '-'")
+        src.error(m["name"][1], f"{label}: a name may hold only letters, digits, '.', '_' and '-'")
+    key = src.text(m["access_key_id"][1], "access_key_id", label) if "access_key_id" in m else None
     if key is not None and not _KEY_RE.match(key):
-        errors.append(f"{source}:{d['access_key_id'].line}: access key id {key!r} is not a chaperone key (CHAP + 16 of A-Z2-7); create one with `chaperone agent add`")
-    secret = read_secret(d, where, base, environ, errors)
-    regions = _list(d, "regions", source, errors)
-    services = _list(d, "services", source, errors)
-    known = models.service_index().services
-    for s in services:
-        if s not in known:
-            close = difflib.get_close_matches(s, list(known), n=1)
-            errors.append(f"{source}:{d['services'].line}: unknown service {s!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    role = d["role_arn"].value if "role_arn" in d else None
-    if role is not None and not (isinstance(role, str) and role.startswith("arn:") and ":role/" in role):
-        errors.append(f"{source}:{d['role_arn'].line}: role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
-    policy = None
-    if "session_policy" in d:
-        raw = _plain(d["session_policy"])
-        policy = raw if isinstance(raw, str) else json.dumps(raw, separators=(",", ":"))
-        try:
-            json.loads(policy)
-        except ValueError:
-            errors.append(f"{source}:{d['session_policy'].line}: session_policy must be an IAM policy document (a mapping or JSON text)")
-    if len(errors) > before or None in (name, key, secret):
+        src.error(m["access_key_id"][1], f"{label}: {key!r} is not a chaperone key id (CHAP + 16 of A-Z2-7); create one with `chaperone agent add`")
+    secret = read_secret(src, m, node, label, base, environ)
+    regions = [v for v, _ in src.texts(m["regions"][1], "regions", label) or []] if "regions" in m else []
+    services = []
+    if "services" in m:
+        known = models.service_index().services
+        for service, item in src.texts(m["services"][1], "services", label) or []:
+            if service not in known:
+                src.error(item, f"{label}: unknown service {service!r}{did_you_mean(service, known)}")
+            services.append(service)
+    role = src.text(m["role_arn"][1], "role_arn", label) if "role_arn" in m else None
+    if role is not None and not (role.startswith("arn:") and ":role/" in role):
+        src.error(m["role_arn"][1], f"{label}: role_arn must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    policy = _session_policy(src, m["session_policy"][1], label) if "session_policy" in m else None
+    if src.error_count > before or None in (name, key, secret):
         return None
     return Agent(name, key, secret, role, policy, tuple(regions), tuple(services))
 
 
-def _plain(node: Node):
-    v = node.value
-    if isinstance(v, dict):
-        return {k: _plain(n) for k, n in v.items()}
-    if isinstance(v, list):
-        return [_plain(n) for n in v]
-    return v
-
-
-def _text(d, key, where, errors) -> str | None:
-    if key not in d or not isinstance(d[key].value, str) or not d[key].value:
-        errors.append(f"{where}: agent needs {key!r} (text)")
-        return None
-    return d[key].value
-
-
-def _list(d, key, source, errors) -> list[str]:
-    if key not in d:
-        return []
-    node = d[key]
-    if not isinstance(node.value, list) or not all(isinstance(n.value, str) for n in node.value):
-        errors.append(f"{source}:{node.line}: {key!r} must be a list of names")
-        return []
-    return [n.value for n in node.value]
+def _session_policy(src: Source, node, label: str) -> str | None:
+    """A session policy given as a mapping or as JSON text, returned as JSON text."""
+    value = src.scalar(node)
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    try:
+        if isinstance(json.loads(text), dict):
+            return text
+    except ValueError:
+        pass
+    src.error(node, f"{label}: session_policy must be an IAM policy document (a mapping or JSON text)")
+    return None
 
 
 def new_key_id() -> str:

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import yaml
 
+from yaml.nodes import SequenceNode
+
+from . import ConfigError
 from .secrets import new_secret, read_secret, write_secret, write_yaml
-from .yamlfile import ConfigError, Node, read, unknown_key
+from .yamlsrc import Source
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 KEYS = {"name", "token_file", "token_env"}
@@ -43,36 +46,37 @@ class Approvers:
 
 def load_approvers(path: str | Path, *, environ=os.environ) -> Approvers:
     source = str(path)
-    top, _ = read(path)
-    if top == {}:
-        return Approvers(source, {})
-    if not isinstance(top, dict):
-        raise ConfigError([f"{source}:1: expected a mapping with an 'approvers' list"])
-    errors = [unknown_key(source, n.line, k, ("approvers",), "top level") for k, n in top.items() if k != "approvers"]
-    entries = top.get("approvers", Node([], 1))
-    if not isinstance(entries.value, list):
-        raise ConfigError(errors + [f"{source}:{entries.line}: 'approvers' must be a list"])
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise ConfigError([f"{source}: cannot read: {e.strerror}"]) from e
+    src = Source(text, source)
     tokens: dict[str, str] = {}
-    base = Path(path).resolve().parent
-    for entry in entries.value:
-        where = f"{source}:{entry.line}"
-        d = entry.value
-        if not isinstance(d, dict):
-            errors.append(f"{where}: each approver is a mapping with name and token_file or token_env")
-            continue
-        errors += [unknown_key(source, n.line, k, KEYS, "approver") for k, n in d.items() if k not in KEYS]
-        name = d["name"].value if "name" in d else None
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            errors.append(f"{where}: approver needs a 'name' of letters, digits, '.', '_', '@' or '-'")
-            continue
-        if name in tokens:
-            errors.append(f"{where}: approver {name!r} is listed twice")
-        renamed = {("secret_file" if k == "token_file" else "secret_env" if k == "token_env" else k): v for k, v in d.items()}
-        token = read_secret(renamed, f"{where}: approver {name!r}", base, environ, errors)
-        if token:
-            tokens[name] = token
-    if errors:
-        raise ConfigError(errors)
+    try:
+        root = src.root()
+        top = src.mapping(root, "the approvers file", ("approvers",)) if root is not None else None
+        entries = top["approvers"][1] if top and "approvers" in top else None
+        if entries is not None and not isinstance(entries, SequenceNode):
+            src.error(entries, "'approvers' must be a list of approvers")
+            entries = None
+        for node in entries.value if entries is not None else []:
+            m = src.mapping(node, "an approver", KEYS)
+            if m is None:
+                continue
+            name = src.text(m["name"][1], "name") if "name" in m else None
+            if name is None or not _NAME_RE.match(name):
+                src.error(node, "an approver needs a 'name' of letters, digits, '.', '_', '@' or '-'")
+                continue
+            if name in tokens:
+                src.error(node, f"approver {name!r} is listed twice")
+            secrets_named = {("secret_file" if k == "token_file" else "secret_env" if k == "token_env" else k): v for k, v in m.items()}
+            token = read_secret(src, secrets_named, node, f"approver {name!r}", Path(path).resolve().parent, environ)
+            if token:
+                tokens[name] = token
+    finally:
+        src.close()
+    if src.errors:
+        raise ConfigError(src.errors)
     return Approvers(source, tokens)
 
 

@@ -18,30 +18,33 @@ def new_secret() -> str:
     return base64.b64encode(secrets.token_bytes(30)).decode()
 
 
-def read_secret(d: dict, where: str, base: Path, environ, errors: list[str]) -> str | None:
-    """The secret an entry names with `secret_file` or `secret_env`; problems go to `errors`."""
-    if ("secret_env" in d) == ("secret_file" in d):
-        errors.append(f"{where}: needs exactly one of 'secret_file' or 'secret_env'")
+def read_secret(src, m: dict, node, label: str, base: Path, environ) -> str | None:
+    """The secret an entry names with `secret_file` or `secret_env`; problems go to `src`."""
+    if ("secret_env" in m) == ("secret_file" in m):
+        src.error(node, f"{label}: needs exactly one of 'secret_file' or 'secret_env'")
         return None
-    if "secret_env" in d:
-        var = d["secret_env"].value
-        value = environ.get(var) if isinstance(var, str) else None
-        if not value:
-            errors.append(f"{where}: environment variable {var!r} (secret_env) is not set")
+    if "secret_env" in m:
+        var = src.text(m["secret_env"][1], "secret_env", label)
+        value = environ.get(var) if var else None
+        if var and not value:
+            src.error(m["secret_env"][1], f"{label}: environment variable {var!r} (secret_env) is not set")
         return value or None
-    path = Path(d["secret_file"].value)
-    path = path if path.is_absolute() else base / path
+    where = m["secret_file"][1]
+    name = src.text(where, "secret_file", label)
+    if name is None:
+        return None
+    path = Path(name) if Path(name).is_absolute() else base / name
     try:
         mode = path.stat().st_mode
         value = path.read_text().strip()
     except OSError as e:
-        errors.append(f"{where}: cannot read secret_file {str(path)!r}: {e.strerror}")
+        src.error(where, f"{label}: cannot read secret_file {str(path)!r}: {e.strerror}")
         return None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        errors.append(f"{where}: secret_file {str(path)!r} is readable by others; run: chmod 600 {path}")
+        src.error(where, f"{label}: secret_file {str(path)!r} is readable by others; run: chmod 600 {path}")
         return None
     if len(value) < MIN_LENGTH:
-        errors.append(f"{where}: the secret in {str(path)!r} is too short to be one chaperone made")
+        src.error(where, f"{label}: the secret in {str(path)!r} is too short to be one chaperone made")
         return None
     return value
 

@@ -26,26 +26,19 @@ import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from ..aws.call import Call, jsonable
+from ..aws.readonly import name_reads, operation_reads
 from .catalog import Catalog, default_catalog
 from .evaluate import decide
 from .schema import ACTIONS, Decision, PolicyError, RuleSet
-from .yamlsrc import NULL, Source, describe, did_you_mean
+from ..config.yamlsrc import NULL, Source, describe, did_you_mean
 
 CASE_KEYS = ("name", "description", "call", "expect", "rule")
 CALL_KEYS = ("service", "operation", "params", "agent", "session", "region", "partition",
              "resources", "read_only", "access_key", "host")
 
-_READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Query", "Scan", "Select", "Search", "Lookup")
-
-
-def guess_read_only(operation: str | None) -> bool:
-    """A rough guess from the operation's name (Get*, List*, Describe*, ...), for test cases only."""
-    if not operation:
-        return False
-    for prefix in _READ_PREFIXES:
-        if operation.startswith(prefix) and (len(operation) == len(prefix) or operation[len(prefix)].isupper()):
-            return True
-    return False
+def guess_read_only(operation: str | None, service: str | None = None) -> bool:
+    """Whether a test case's call only reads, as the classifier would say."""
+    return operation_reads(service, operation) if service else name_reads(operation)
 
 
 @dataclass(slots=True)
@@ -195,7 +188,7 @@ def _read_case(src: Source, cat: Catalog, node: Node, n: int) -> Case | None:
         resources: list[str] = []
         if "resources" in call_fields:
             resources = [v for v, _ in (src.texts(call_fields["resources"][1], "resources", label) or [])]
-        read_only = guess_read_only(operation)
+        read_only = guess_read_only(operation, service)
         if "read_only" in call_fields:
             ro = src.boolean(call_fields["read_only"][1], "read_only", label)
             read_only = bool(ro)
