@@ -24,7 +24,7 @@ from .aws.call import Call
 from .aws.errors import access_denied_code
 from .config.approvers import Approvers, load_approvers
 from .config.watched import Watched
-from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
+from .flowrecord import RequestStage, answer_error, record
 from .policy import decide, load_rules
 
 log = logging.getLogger("chaperone")
@@ -39,7 +39,7 @@ def rules_path(path: str) -> str:
     return path
 
 
-class Enforce:
+class Enforce(RequestStage):
     def __init__(self) -> None:
         self.rules = Watched("rule set", load_rules)
         self.approvers: Watched[Approvers] = Watched("approvers file", load_approvers)
@@ -100,16 +100,6 @@ class Enforce:
 
     async def done(self) -> None:
         await self.control.stop()
-
-    @fail_closed
-    async def requestheaders(self, flow: http.HTTPFlow) -> None:
-        if is_streamed(flow) and not handled(flow):
-            await self.process(flow)
-
-    @fail_closed
-    async def request(self, flow: http.HTTPFlow) -> None:
-        if not handled(flow) and not is_streamed(flow):
-            await self.process(flow)
 
     async def process(self, flow: http.HTTPFlow) -> None:
         rec = record(flow)

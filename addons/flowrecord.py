@@ -87,3 +87,22 @@ def _fail(flow, hook, exc: Exception) -> None:
         flow.response = http.Response.make(
             500, b"chaperone gateway error", {"Content-Type": "text/plain"}
         )
+
+
+class RequestStage:
+    """A request-side step of the pipeline. It runs at `requestheaders` for an
+    upload that streams (its body must not be waited for) and at `request`
+    for everything else; a flow already answered or killed is left alone."""
+
+    async def process(self, flow: http.HTTPFlow) -> None:
+        raise NotImplementedError
+
+    @fail_closed
+    async def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if is_streamed(flow) and not handled(flow):
+            await self.process(flow)
+
+    @fail_closed
+    async def request(self, flow: http.HTTPFlow) -> None:
+        if not handled(flow) and not is_streamed(flow):
+            await self.process(flow)

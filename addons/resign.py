@@ -21,7 +21,7 @@ from .aws import sigv4
 from .aws.chunked import SIGNED_MODES, ChunkSigner
 from .aws.gateway_credentials import GatewayCredentials, NoCredentials
 from .aws.sigv2 import parse_v2_query, strip_v2
-from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
+from .flowrecord import RequestStage, answer_error, is_streamed, record
 
 HASH_IN_THREAD = 1 << 20
 log = logging.getLogger("chaperone")
@@ -42,7 +42,7 @@ def _fields(headers: http.Headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.fields]
 
 
-class Resign:
+class Resign(RequestStage):
     def __init__(self, identity) -> None:
         self.identity = identity  # the Classify addon: who each agent is
         self.upstream: tuple[str, str, int] | None = None
@@ -66,16 +66,6 @@ class Resign:
             except ValueError as e:
                 raise exceptions.OptionsError(f"chaperone_upstream: {e}") from e
             self.credentials = GatewayCredentials(sts_endpoint=value or None)
-
-    @fail_closed
-    async def requestheaders(self, flow: http.HTTPFlow) -> None:
-        if is_streamed(flow) and not handled(flow):
-            await self.process(flow)
-
-    @fail_closed
-    async def request(self, flow: http.HTTPFlow) -> None:
-        if not handled(flow) and not is_streamed(flow):
-            await self.process(flow)
 
     async def process(self, flow: http.HTTPFlow) -> None:
         rec = record(flow)

@@ -27,7 +27,6 @@ import http.server
 import io
 import os
 import pstats
-import signal
 import socket
 import statistics
 import subprocess
@@ -41,6 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from addons import lab  # noqa: E402
 from addons.aws import classify  # noqa: E402
 from tests.capture import Wire, capture  # noqa: E402
 
@@ -271,13 +271,7 @@ def bench_gateway(runs: int = 3) -> dict:
                 time.sleep(0.3)
                 after_aws.append(_rss_kb(proc.pid))
             finally:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-                    try:
-                        proc.wait(10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait()
+                lab.stop(proc)
     finally:
         server.shutdown()
     return {

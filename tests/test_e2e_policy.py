@@ -27,7 +27,6 @@ def lab(moto, tmp_path_factory):
     shutil.copy(RULES, rules)
     approvers = work / "approvers.yaml"
     tokens = {name: add_approver(approvers, name) for name in ("alice", "bob")}
-    webhook = work / "webhook.txt"
     lab = open_lab(moto, work, chaperone_rules=str(rules), chaperone_approvers=str(approvers),
                    chaperone_webhook="http://127.0.0.1:9/nothing-listens-here")
     lab.tokens, lab.rules = tokens, rules

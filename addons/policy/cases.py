@@ -19,7 +19,7 @@ read_only (default: guessed from the operation name), access_key, host.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml

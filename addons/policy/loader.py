@@ -39,7 +39,7 @@ from .schema import (
     Rule,
     RuleSet,
 )
-from ..config.yamlsrc import BOOL, FLOAT, INT, Source, describe, did_you_mean
+from ..config.yamlsrc import INT, Source, describe, did_you_mean
 
 RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}")
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
