@@ -29,6 +29,7 @@ from .policy import decide, load_rules
 
 log = logging.getLogger("chaperone")
 DEFAULT_RULES = "rules/default.yaml"
+UI_APPROVER = "mitmweb"  # who a resume or kill in mitmproxy's own UIs is recorded as
 BUNDLED_RULES = Path(__file__).resolve().parents[1] / DEFAULT_RULES
 
 
@@ -45,7 +46,6 @@ class Enforce(RequestStage):
         self.approvers: Watched[Approvers] = Watched("approvers file", load_approvers)
         self.store = approvals.MemoryStore()
         self.events: dict[str, asyncio.Event] = {}
-        self.holding: dict[str, str] = {}  # flow id -> approval id
         self.control = ControlServer(Handlers(self._who, self._pending, self._decide))
 
     def load(self, loader) -> None:
@@ -179,21 +179,16 @@ class Enforce(RequestStage):
             f"HELD for approval {approval.id}: {approval.agent} wants {call.service}:{call.operation} "
             f"in {call.region} (rule '{approval.rule}': {approval.message}). Resume approves, kill denies."
         )
-        self.holding[flow.id] = approval.id
         ctx.master.addons.trigger(hooks.UpdateHook([flow]))
         try:
-            await asyncio.wait_for(event.wait(), max(approval.expires - approvals.now(), 0.0))
-        except TimeoutError:
-            self.store.expire(approval.id, approvals.now())
-            event.set()
+            await self._wait(flow, approval, event)
         finally:
-            self.holding.pop(flow.id, None)
             if flow.intercepted:
                 flow.resume()
         approval = self.store.get(approval.id)
         rec["approval"].update(status=approval.status, by=approval.decided_by, reason=approval.reason, decided_at=approval.decided_at)
         flow.comment = f"{approval.status} by {approval.decided_by or 'nobody'}: {flow.comment}"
-        if approval.status == approvals.APPROVED or not flow.live:
+        if approval.status == approvals.APPROVED:
             return
         if approval.status == approvals.EXPIRED:
             why = f"nobody approved it within {int(approval.expires - approval.created)} s"
@@ -201,19 +196,32 @@ class Enforce(RequestStage):
             why = f"{approval.decided_by} denied it" + (f": {approval.reason}" if approval.reason else "")
         answer_error(flow, _denied_code(call), f"chaperone: {call.service}:{call.operation} was held for approval {approval.id} and {why}.")
 
-    def update(self, flows) -> None:
-        """mitmweb's resume approves a held flow, its kill denies it."""
-        for flow in flows:
-            approval_id = self.holding.get(flow.id)
-            if approval_id is None or flow.intercepted:
-                continue
-            killed = flow.error is not None and flow.error.msg == flow.error.KILLED_MESSAGE
+    async def _wait(self, flow: http.HTTPFlow, approval: approvals.Approval, event: asyncio.Event) -> None:
+        """Until someone decides or the hold times out. Resuming the flow in
+        mitmweb (or mitmproxy's console) approves it and killing it denies it;
+        their handlers change the flow without telling addons, so the hold
+        looks at the flow twice a second."""
+        while not event.is_set():
+            left = approval.expires - approvals.now()
+            if left <= 0:
+                self.store.expire(approval.id, approvals.now())
+                return
             try:
-                self._decide(approval_id, not killed, "mitmweb", "killed in mitmweb" if killed else "resumed in mitmweb")
-            except ValueError as e:
-                log.warning("chaperone: %s", e)
-                if flow.live:
-                    flow.intercept()  # not mitmweb's decision to make: keep holding
+                await asyncio.wait_for(event.wait(), min(left, 0.5))
+            except TimeoutError:
+                pass
+            if not event.is_set() and not flow.intercepted:
+                killed = not flow.live
+                if killed:
+                    # A kill here means "deny": the agent gets a proper denial
+                    # instead of a dropped connection it would wait out or retry.
+                    flow.error, flow.live = None, True
+                try:
+                    self._decide(approval.id, not killed, UI_APPROVER, f"{'killed' if killed else 'resumed'} in mitmweb")
+                except ValueError as e:
+                    log.warning("chaperone: %s", e)
+                    flow.intercept()  # not the UI's decision to make: keep holding
+                    ctx.master.addons.trigger(hooks.UpdateHook([flow]))
 
     def _who(self, token: str) -> str | None:
         approvers = self.approvers.current()
@@ -227,6 +235,7 @@ class Enforce(RequestStage):
             approval = self.store.decide(approval_id, approve, by, reason, approvals.now())
         except approvals.ApprovalError as e:
             raise ValueError(str(e)) from e
+        log.info("chaperone: approval %s %s by %s", approval_id, approval.status, by)
         event = self.events.pop(approval_id, None)
         if event is not None:
             event.set()

@@ -153,14 +153,18 @@ def gateway_env(moto: Moto) -> dict[str, str]:
     return env
 
 
-def start_gateway(workdir: Path, upstream: str | None, env: dict[str, str], options: dict[str, str] | None = None) -> Gateway:
+def start_gateway(
+    workdir: Path, upstream: str | None, env: dict[str, str], options: dict[str, str] | None = None,
+    tool: str = "mitmdump",
+) -> Gateway:
+    """The suite in `tool` (mitmdump, or mitmweb with its web_* options)."""
     port = free_port()
     confdir = workdir / "certs"
     confdir.mkdir(exist_ok=True)
     dump = workdir / "flows.mitm"
     log = workdir / "gateway.log"
     args = [
-        str(BIN / "mitmdump"), "-s", str(REPO / "addons" / "suite.py"),
+        str(BIN / tool), "-s", str(REPO / "addons" / "suite.py"),
         "--listen-host", "127.0.0.1", "-p", str(port),
         "--set", f"confdir={confdir}", "--set", f"save_stream_file={dump}",
     ]
