@@ -25,7 +25,7 @@ from .aws.sigv2 import V2Auth, verify_v2
 from .aws.sigv4 import SigV4Error, verify
 from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
-from .flowrecord import answer_error, fail_closed, handled, is_streamed, record
+from .flowrecord import answer_error, fail_closed, handled, is_streamed, record, where
 
 HASH_IN_THREAD = 1 << 20  # hash bodies above this off the event loop
 log = logging.getLogger("chaperone")
@@ -86,8 +86,8 @@ class Classify:
         elif size is not None and limit is not None and size > limit:
             # Refused before the body is read, so it is never held in memory.
             record(flow)["refused"] = f"body of {size} bytes is over chaperone_body_limit"
-            log.warning("chaperone: refused %s %s: body of %d bytes is over chaperone_body_limit (%s)",
-                        flow.request.method, flow.request.pretty_url, size, ctx.options.chaperone_body_limit)
+            log.warning("chaperone: refused %s: body of %d bytes is over chaperone_body_limit (%s)",
+                        where(flow), size, ctx.options.chaperone_body_limit)
             flow.kill()
 
     @fail_closed

@@ -24,6 +24,12 @@ def record(flow: http.HTTPFlow) -> dict:
     return flow.metadata.setdefault(KEY, {})
 
 
+def where(flow: http.HTTPFlow) -> str:
+    """The request for log lines: method, host and path, never the query
+    (a presigned URL's query holds credentials)."""
+    return f"{flow.request.method} {flow.request.pretty_host}{flow.request.path.split('?', 1)[0]}"
+
+
 def handled(flow: http.HTTPFlow) -> bool:
     """True when an earlier addon (or mitmproxy) already answered or killed the flow."""
     return flow.response is not None or flow.error is not None or not flow.live
@@ -76,8 +82,8 @@ def fail_closed(hook):
 
 def _fail(flow, hook, exc: Exception) -> None:
     log.error(
-        "chaperone: %s failed on %s %s: %s\n%s", hook.__qualname__, flow.request.method,
-        flow.request.pretty_url, exc, "".join(traceback.format_exception(exc)[-3:]),
+        "chaperone: %s failed on %s: %s\n%s", hook.__qualname__, where(flow),
+        exc, "".join(traceback.format_exception(exc)[-3:]),
     )
     record(flow).setdefault("errors", []).append(f"{hook.__qualname__}: {type(exc).__name__}: {exc}")
     if flow.live and flow.response is None:

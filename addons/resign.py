@@ -21,9 +21,10 @@ from .aws import sigv4
 from .aws.chunked import SIGNED_MODES, ChunkSigner
 from .aws.gateway_credentials import GatewayCredentials, NoCredentials
 from .aws.sigv2 import parse_v2_query, strip_v2
-from .flowrecord import RequestStage, answer_error, is_streamed, record
+from .flowrecord import RequestStage, answer_error, is_streamed, record, where
 
 HASH_IN_THREAD = 1 << 20
+REDACTED = "[removed by chaperone]"
 log = logging.getLogger("chaperone")
 
 
@@ -160,9 +161,28 @@ class Resign(RequestStage):
     def _stream_failed(flow):
         def on_error(e: sigv4.SigV4Error) -> None:
             record(flow)["auth_failure"] = {"code": e.code, "message": e.message}
-            log.warning("chaperone: stopped streaming %s %s: %s", flow.request.method, flow.request.pretty_url, e)
+            log.warning("chaperone: stopped streaming %s: %s", where(flow), e)
 
         return on_error
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        # The request has gone: take the gateway's session token out of it
+        # before anything (a dump file, mitmweb) sees the finished flow.
+        self._scrub(flow)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        self._scrub(flow)
+
+    @staticmethod
+    def _scrub(flow: http.HTTPFlow) -> None:
+        if "signed" not in record(flow):
+            return
+        req = flow.request
+        if "x-amz-security-token" in req.headers:
+            req.headers["X-Amz-Security-Token"] = REDACTED
+        if "x-amz-security-token=" in req.path.lower():
+            query = [(k, REDACTED if k.lower() == "x-amz-security-token" else v) for k, v in req.query.items(multi=True)]
+            req.query = query
 
     def _redirect(self, flow: http.HTTPFlow) -> None:
         host_header = flow.request.pretty_host

@@ -44,3 +44,18 @@ def test_calls_are_signed_with_the_assumed_role(lab):
     s3 = agent_client(lab.gateway, "s3", key, secret)
     s3.create_bucket(Bucket="role-bucket")
     assert s3.list_objects_v2(Bucket="role-bucket")["KeyCount"] == 0
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "role-bucket", "Key": "k"})
+    assert url
+
+
+def test_the_session_token_never_shows_in_finished_flows(lab):
+    """Invariant 2: the assumed role's session token was sent upstream, but the
+    saved flows (what a dump file or mitmweb shows) no longer hold it."""
+    role_flows = [f for f in lab.gateway.flows() if f.metadata.get("chaperone", {}).get("agent") == "role-agent"]
+    assert role_flows
+    for flow in role_flows:
+        token = flow.request.headers.get("X-Amz-Security-Token")
+        assert token == "[removed by chaperone]", token
+        assert "security-token" not in flow.request.path.lower() or "removed" in flow.request.path
+    raw = lab.gateway.dump.read_bytes()
+    assert b"FQoGZXIvYXdzE" not in raw  # moto's session tokens start so

@@ -201,3 +201,12 @@ def test_region_and_service_restrictions(lab, restricted):
     s3_eu = agent_client(lab.gateway, "s3", key, secret, region="eu-west-1")
     _refused(lab, lambda: s3_eu.list_objects_v2(Bucket="creds-bucket"), "AccessDenied")
     assert agent_client(lab.gateway, "s3", key, secret).list_buckets()["Buckets"]
+
+
+def test_no_gateway_secret_in_logs_or_dumps(lab):
+    """Invariant 2, checked on what this module's gateway wrote."""
+    lab.gateway.flows()  # stops the gateway so its dump and log are complete
+    for path in (lab.gateway.log, lab.gateway.dump):
+        data = path.read_bytes()
+        assert lab.moto.secret_key.encode() not in data, path
+        assert lab.secret.encode() not in data, path  # nor the agent's own secret
