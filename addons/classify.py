@@ -22,7 +22,7 @@ from .aws.errors import access_denied_code
 from .aws.request import Request
 from .aws.router import s3_path
 from .aws.sigv2 import V2Auth, verify_v2
-from .aws.sigv4 import SigV4Error, verify
+from .aws.sigv4 import SigV4Error, s3_style, verify
 from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
 from .flowrecord import answer_error, fail_closed, handled, is_streamed, record, where
@@ -69,9 +69,7 @@ class Classify:
 
     def agent(self, name: str | None) -> Agent | None:
         agents = self.agents.current()
-        if agents is None or name is None:
-            return None
-        return next((a for a in agents.by_key.values() if a.name == name), None)
+        return agents.by_name.get(name) if agents and name else None
 
     @fail_closed
     async def requestheaders(self, flow: http.HTTPFlow) -> None:
@@ -111,7 +109,7 @@ class Classify:
             answer_error(flow, problem.code, problem.message)
 
     async def _authenticate(self, flow, req, call, auth, auth_error) -> SigV4Error | None:
-        s3 = call.signing_name == "s3"
+        s3 = s3_style(call.signing_name)
         if auth_error is not None:
             return auth_error
         if auth is None:
@@ -135,8 +133,7 @@ class Classify:
                 return e
             return self._admit(flow, agent, call)
         raw = None if is_streamed(flow) else (flow.request.raw_content or b"")
-        check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret,
-                 now)
+        check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret, now)
         try:
             if raw is not None and len(raw) > HASH_IN_THREAD:
                 await asyncio.to_thread(verify, *check, s3=s3)

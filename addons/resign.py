@@ -101,7 +101,7 @@ class Resign(RequestStage):
             self._presign(flow, url, headers, creds, call["region"], "s3", (), v2.expires - now.timestamp(), now)
             return
         auth = sigv4.parse_auth(req.method, url, headers)
-        s3 = auth.service == "s3"
+        s3 = sigv4.s3_style(auth.service)
         if auth.style == "query":
             amz = datetime.datetime.strptime(auth.amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
             left = (amz + datetime.timedelta(seconds=auth.expires or 0) - now).total_seconds()
@@ -138,7 +138,7 @@ class Resign(RequestStage):
         expires = max(int(left), 1)
         new_url = sigv4.presign(
             flow.request.method, url, headers, creds, region, service, now, expires,
-            s3=service == "s3", signed=signed or ("host",),
+            s3=sigv4.s3_style(service), signed=signed or ("host",),
         )
         flow.request.path = new_url[len(f"https://{flow.request.pretty_host}"):]
         record(flow)["signed"] = {"style": "query", "access_key": creds.access_key, "expires": expires}

@@ -142,6 +142,14 @@ _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
 _UTC = datetime.timezone.utc
 
 
+# Signing names whose requests sign S3's way (the path as sent, no double encoding).
+S3_SIGNING_NAMES = frozenset({"s3", "s3-object-lambda", "s3-outposts"})
+
+
+def s3_style(signing_name: str) -> bool:
+    return signing_name in S3_SIGNING_NAMES
+
+
 class SigV4Error(Exception):
     """A request that fails SigV4, with the AWS error code to answer with.
 

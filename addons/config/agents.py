@@ -65,6 +65,10 @@ class Agent:
 class Agents:
     source: str
     by_key: dict[str, Agent]
+    by_name: dict[str, Agent] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_name.update((a.name, a) for a in self.by_key.values())
 
     def __len__(self) -> int:
         return len(self.by_key)
