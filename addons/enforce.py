@@ -10,8 +10,10 @@ lets the identical call through once a person has approved it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import secrets
 import urllib.request
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from .aws.call import Call
 from .aws.errors import access_denied_code
 from .config.approvers import Approvers, load_approvers
 from .config.watched import Watched
-from .flowrecord import RequestStage, answer_error, record
+from .flowrecord import RequestStage, answer_error, is_streamed, record
 from .policy import decide, load_rules
 
 log = logging.getLogger("chaperone")
@@ -138,7 +140,7 @@ class Enforce(RequestStage):
     async def _approval(self, flow: http.HTTPFlow, call: Call, decision) -> None:
         rec = record(flow)
         now = approvals.now()
-        fp = approvals.fingerprint(rec.get("agent"), call.service, call.operation, call.params)
+        fp = approvals.fingerprint(rec.get("agent"), call.service, call.operation, call.params, _body_digest(flow))
         granted = self.store.approved(fp, now)
         if granted is not None:
             rec["approval"] = {"id": granted.id, "status": granted.status, "by": granted.decided_by, "reused": True}
@@ -263,6 +265,16 @@ async def _post(url: str, body: bytes) -> None:
         await asyncio.to_thread(send)
     except Exception as e:  # noqa: BLE001 - a failing webhook never stops the gateway
         log.warning("chaperone: approval webhook %s failed: %s", url, e)
+
+
+def _body_digest(flow: http.HTTPFlow) -> str:
+    """What the body adds to a call's identity: an upload approved for one
+    body must not admit another. A streamed body not known yet makes the
+    call unique (its approval admits no retries)."""
+    if is_streamed(flow):
+        stated = flow.request.headers.get("x-amz-content-sha256", "")
+        return stated if len(stated) == 64 else secrets.token_hex(16)
+    return hashlib.sha256(flow.request.raw_content or b"").hexdigest()
 
 
 def _address(value: str) -> tuple[str, int]:

@@ -23,9 +23,10 @@ PENDING, APPROVED, DENIED, EXPIRED = "pending", "approved", "denied", "expired"
 MAX_PENDING = 10_000
 
 
-def fingerprint(agent: str | None, service: str, operation: str | None, params: dict) -> str:
-    """The identity of a call for approvals: same agent, operation and parameters."""
-    text = json.dumps([agent, service, operation, params], sort_keys=True, separators=(",", ":"), default=str)
+def fingerprint(agent: str | None, service: str, operation: str | None, params: dict, body: str = "") -> str:
+    """The identity of a call for approvals: same agent, operation, parameters
+    and body (`body` is a digest of it; an upload's payload is no parameter)."""
+    text = json.dumps([agent, service, operation, params, body], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
