@@ -202,7 +202,7 @@ class Enforce(RequestStage):
         """Until someone decides or the hold times out. Resuming the flow in
         mitmweb (or mitmproxy's console) approves it and killing it denies it;
         their handlers change the flow without telling addons, so the hold
-        looks at the flow twice a second."""
+        looks at the flow, and at the store, twice a second."""
         while not event.is_set():
             left = approval.expires - approvals.now()
             if left <= 0:
@@ -212,6 +212,8 @@ class Enforce(RequestStage):
                 await asyncio.wait_for(event.wait(), min(left, 0.5))
             except TimeoutError:
                 pass
+            if self.store.get(approval.id).status != approvals.PENDING:
+                return  # decided elsewhere (another gateway sharing the store)
             if not event.is_set() and not flow.intercepted:
                 killed = not flow.live
                 if killed:

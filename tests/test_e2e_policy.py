@@ -209,3 +209,16 @@ def test_broken_rules_on_disk_leave_the_old_rules_in_force(lab):
         assert "did not reload" in lab.gateway.log.read_text()
     finally:
         lab.rules.write_text(good)
+
+
+def test_cbor_denial_parses_in_the_sdk(lab):
+    """CloudWatch spoken in Smithy RPC v2 CBOR (what newer SDKs send): the
+    denial comes back in CBOR and botocore's CBOR parser raises the usual error."""
+    from botocore import serialize
+
+    cw = lab.client("cloudwatch")
+    # As an SDK that prefers CBOR: serialise requests and parse responses in it.
+    cw.meta.service_model.__dict__["resolved_protocol"] = "smithy-rpc-v2-cbor"
+    cw._serializer = serialize.create_serializer("smithy-rpc-v2-cbor", include_validation=True)
+    error = denied(lambda: cw.delete_alarms(AlarmNames=["a"]))
+    assert error["Code"] == "AccessDenied" and "'no-alarm-deletes'" in error["Message"]
