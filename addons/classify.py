@@ -15,7 +15,7 @@ import logging
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.utils import human
 
-from . import payload
+from .aws import uploads
 from .aws import models
 from .aws.classifier import analyse
 from .aws.errors import access_denied_code
@@ -76,9 +76,9 @@ class Classify:
         if handled(flow):
             return
         headers = flow.request.headers
-        size = payload.expected_size(headers)
+        size = uploads.expected_size(headers)
         limit = human.parse_size(ctx.options.chaperone_body_limit)
-        if size is not None and size > payload.STREAM_ABOVE and payload.streamable(headers):
+        if size is not None and size > uploads.STREAM_ABOVE and uploads.streamable(headers):
             record(flow)["streamed"] = True
             await self.process(flow)
         elif size is not None and limit is not None and size > limit:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, http
 
-from . import payload
+from .aws import uploads
 from .aws import sigv4
 from .aws.chunked import SIGNED_MODES, ChunkSigner
 from .aws.gateway_credentials import GatewayCredentials, NoCredentials
@@ -125,7 +125,7 @@ class Resign(RequestStage):
             self._resign_chunks(flow, payload_hash, auth, agent, signed)
         elif streamed:
             literal = len(payload_hash) == 64 and all(c in "0123456789abcdefABCDEF" for c in payload_hash)
-            req.stream = payload.HashCheck(payload_hash, self._stream_failed(flow)) if literal else True
+            req.stream = uploads.HashCheck(payload_hash, self._stream_failed(flow)) if literal else True
         req.headers = http.Headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in signed.headers])
         record(flow)["signed"] = {
             "style": "header", "access_key": creds.access_key,
@@ -147,7 +147,7 @@ class Resign(RequestStage):
         """Signed chunks: check the agent's chunk signatures, sign them again."""
         req = flow.request
         decoded = req.headers.get("x-amz-decoded-content-length")
-        stream = payload.ChunkStream(
+        stream = uploads.ChunkStream(
             mode, ChunkSigner.for_agent(auth, agent.secret), ChunkSigner.for_request(signed),
             int(decoded) if decoded and decoded.isdigit() else None, req.headers.get("x-amz-trailer"),
             self._stream_failed(flow),

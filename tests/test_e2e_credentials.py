@@ -57,6 +57,14 @@ def test_s3_put_get_list_and_multipart(lab, tmp_path):
     assert stored == data
 
 
+def test_streamed_upload_with_a_literal_payload_hash(lab):
+    """A large upload whose hash is in x-amz-content-sha256 streams through, checked as it goes."""
+    s3 = lab.client("s3", s3={"payload_signing_enabled": True}, request_checksum_calculation="when_required")
+    data = os.urandom(6 * 1024 * 1024)
+    s3.put_object(Bucket="creds-bucket", Key="literal.bin", Body=data)
+    assert lab.moto.client("s3").get_object(Bucket="creds-bucket", Key="literal.bin")["Body"].read() == data
+
+
 def test_presigned_get_through_the_gateway(lab):
     """The agent presigns with its fake key (boto3's default in us-east-1 is a
     SigV2 URL); the gateway checks it and presigns it again with its own."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from .aws.chunked import ChunkResigner, ChunkSigner
-from .aws.sigv4 import SigV4Error
+from .chunked import ChunkResigner, ChunkSigner
+from .sigv4 import SigV4Error
 
 STREAM_ABOVE = 4 * 1024 * 1024
 _HOLD_BACK = 1  # bytes kept until a literal payload hash has been checked
