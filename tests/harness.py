@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import boto3
 import botocore.config
@@ -23,3 +24,19 @@ def agent_client(gateway: Gateway, service: str, key: str, secret: str, region: 
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def in_thread(fn):
+    """Run `fn` in a thread (an agent waiting on a held call); the result dict
+    gets its "value" or the "error" it raised."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = fn()
+        except Exception as e:  # noqa: BLE001 - the test looks at what was raised
+            result["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, result

@@ -2,7 +2,6 @@
 comment names the call, the agent and the rule; resume approves, kill denies."""
 
 import json
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from addons.lab import free_port, gateway_env, start_gateway, stop
 from addons.config.agents import add_agent
-from tests.harness import agent_client
+from tests.harness import agent_client, in_thread
 
 RULES = Path(__file__).parent / "rules" / "policy-e2e.yaml"
 PASSWORD = "web-test-password"
@@ -46,20 +45,6 @@ def held_flow(base, timeout=20):
                 return flow
         time.sleep(0.2)
     raise AssertionError("no intercepted flow in mitmweb")
-
-
-def in_thread(fn):
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        except Exception as e:  # noqa: BLE001
-            result["error"] = e
-
-    t = threading.Thread(target=run)
-    t.start()
-    return t, result
 
 
 def test_resume_approves_and_kill_denies(web):

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from addons.config.approvers import add_approver
 from tests.e2e import close_lab, open_lab
+from tests.harness import in_thread
 
 RULES = Path(__file__).parent / "rules" / "policy-e2e.yaml"
 CHAPERONE = [sys.executable, "-m", "addons.cli"]
@@ -62,20 +62,6 @@ def wait_pending(lab, operation, count=1, timeout=20) -> list[dict]:
             return found
         time.sleep(0.2)
     raise AssertionError(f"no pending approval for {operation}")
-
-
-def in_thread(fn):
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        except Exception as e:  # noqa: BLE001
-            result["error"] = e
-
-    t = threading.Thread(target=run)
-    t.start()
-    return t, result
 
 
 def test_allowed_calls_succeed(lab):
