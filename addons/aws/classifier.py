@@ -36,34 +36,20 @@ def analyse(req: Request) -> tuple[Call | None, AuthInfo | V2Auth | None, SigV4E
     auth_error = None
     try:
         auth = parse_auth(req.method, req.url, list(req.headers.items()))
+        if auth is None and "s3" in info.services:
+            auth = parse_v2_query(req.query)  # S3's legacy presigned URLs
     except SigV4Error as e:
         auth, auth_error = None, e
         call.auth = "invalid"
         call.unknown_reason = f"{e.code}: {e.message}"
-    if auth is None and auth_error is None and "s3" in info.services:
-        try:
-            auth = parse_v2_query(req.query)
-        except SigV4Error as e:
-            auth_error = e
-        if auth is not None:
-            call.auth, call.access_key, call.signing_name = "query", auth.access_key, "s3"
-            auth = None if auth_error else auth
     if isinstance(auth, V2Auth):
-        call.region = call.region or global_region(info.partition)
-        _identify(call, req, info, None)
-        return call, auth, auth_error
-    if auth is not None:
-        call.auth = auth.style
-        call.access_key = auth.access_key
-        call.signing_name = auth.service
-        scope_problem = _check_scope(auth, info)
+        call.auth, call.access_key, call.signing_name = "query", auth.access_key, "s3"
+    elif auth is not None:
+        call.auth, call.access_key, call.signing_name = auth.style, auth.access_key, auth.service
+        call.unknown_reason = _check_scope(auth, info)
         call.region = auth.region
-        if scope_problem:
-            call.unknown_reason = scope_problem
-    if not call.region:
-        call.region = global_region(info.partition)
-
-    _identify(call, req, info, auth)
+    call.region = call.region or global_region(info.partition)
+    _identify(call, req, info, auth if isinstance(auth, AuthInfo) else None)
     return call, auth, auth_error
 
 

@@ -51,7 +51,7 @@ def parse_request(op: OperationModel, req: Request, match=None) -> dict:
         if protocol in ("query", "ec2"):
             return _from_form(req.form, shape, protocol == "ec2")
         if protocol == "smithy-rpc-v2-cbor":
-            return _from_cbor(_cbor_body(req.body), shape) or {}
+            return _from_json(_cbor_body(req.body), shape) or {}
         return _from_rest(op, req, protocol, match)
     except ParamError:
         raise
@@ -130,7 +130,7 @@ def _cbor_body(body: bytes):
         raise ParamError(f"malformed CBOR body: {e}") from e
 
 
-def _from_json(value, shape: Shape, *, cbor_mode=False):
+def _from_json(value, shape: Shape):
     """A JSON (or decoded CBOR) value read back along `shape`."""
     if value is None:
         return None
@@ -144,18 +144,16 @@ def _from_json(value, shape: Shape, *, cbor_mode=False):
         for name, member in shape.members.items():
             key = member.serialization.get("name", name)
             if key in value and value[key] is not None:
-                out[name] = _from_json(value[key], member, cbor_mode=cbor_mode)
+                out[name] = _from_json(value[key], member)
         return out
     if t == "list":
         if not isinstance(value, list):
             raise ParamError(f"expected a list for {shape.name}")
-        return [_from_json(v, shape.member, cbor_mode=cbor_mode) for v in value]
+        return [_from_json(v, shape.member) for v in value]
     if t == "map":
         if not isinstance(value, dict):
             raise ParamError(f"expected a map for {shape.name}")
-        return {
-            k: _from_json(v, shape.value, cbor_mode=cbor_mode) for k, v in value.items()
-        }
+        return {k: _from_json(v, shape.value) for k, v in value.items()}
     if t == "blob":
         return value if isinstance(value, (bytes, bytearray)) else _b64(value)
     if t == "timestamp":
@@ -165,10 +163,6 @@ def _from_json(value, shape: Shape, *, cbor_mode=False):
     if t in ("float", "double") and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
-
-
-def _from_cbor(value, shape: Shape):
-    return _from_json(value, shape, cbor_mode=True)
 
 
 # -- query and EC2 forms -------------------------------------------------------
@@ -213,9 +207,7 @@ class _FormReader:
     def structure(self, shape: Shape, prefix: str):
         out = {}
         for name, member in shape.members.items():
-            key = self.name(member, name if not self.ec2 else name[0].upper() + name[1:])
-            if self.ec2 and "queryName" not in member.serialization and "name" not in member.serialization:
-                key = name  # EC2 keeps the member name as is when nothing overrides it
+            key = self.name(member, name)
             full = f"{prefix}.{key}" if prefix else key
             if full in self.prefixes:
                 value = self.read(member, full)
@@ -232,15 +224,12 @@ class _FormReader:
                 base = ".".join(prefix.split(".")[:-1] + [shape.member.serialization["name"]])
         else:
             base = f"{prefix}.{shape.member.serialization.get('name', 'member')}"
-        if not self.ec2 and self.form.get(prefix) == "" and f"{base}.1" not in self.prefixes:
-            return []
         items = []
         i = 1
         while f"{base}.{i}" in self.prefixes:
             items.append(self.read(shape.member, f"{base}.{i}"))
             i += 1
-        if not items and base != prefix and prefix not in self.form:
-            return [] if prefix in self.prefixes else None
+        # `Name=` is how the query protocol sends an empty list.
         return items if items or prefix in self.prefixes else None
 
     def map(self, shape: Shape, prefix: str):
