@@ -15,8 +15,8 @@ import logging
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.utils import human
 
-from .aws import uploads
-from .aws import models
+from . import refusal
+from .aws import models, uploads
 from .aws.classifier import analyse
 from .aws.errors import access_denied_code
 from .aws.request import Request
@@ -25,7 +25,7 @@ from .aws.sigv2 import V2Auth, verify_v2
 from .aws.sigv4 import SigV4Error, s3_style, verify
 from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
-from .flowrecord import answer_error, fail_closed, handled, is_streamed, record, where
+from .flowrecord import answer_error, fail_closed, handled, is_streamed, native_error, record, where
 
 HASH_IN_THREAD = 1 << 20  # hash bodies above this off the event loop
 log = logging.getLogger("chaperone")
@@ -41,6 +41,8 @@ def request_of(flow: http.HTTPFlow) -> Request:
 class Classify:
     def __init__(self) -> None:
         self.agents: Watched[Agents] = Watched("agents file", load_agents)
+        self.sink = refusal.RefusalSink()
+        self.sink_address: tuple[str, int] | None = None
 
     def load(self, loader) -> None:
         loader.add_option(
@@ -67,6 +69,12 @@ class Classify:
             except Exception as e:  # noqa: BLE001 - refuse any configuration we cannot read
                 raise exceptions.OptionsError(f"chaperone_agents: {e}") from e
 
+    async def running(self) -> None:
+        self.sink_address = await self.sink.start()
+
+    async def done(self) -> None:
+        await self.sink.stop()
+
     def agent(self, name: str | None) -> Agent | None:
         agents = self.agents.current()
         return agents.by_name.get(name) if agents and name else None
@@ -82,11 +90,25 @@ class Classify:
             record(flow)["streamed"] = True
             await self.process(flow)
         elif size is not None and limit is not None and size > limit:
-            # Refused before the body is read, so it is never held in memory.
-            record(flow)["refused"] = f"body of {size} bytes is over chaperone_body_limit"
-            log.warning("chaperone: refused %s: body of %d bytes is over chaperone_body_limit (%s)",
-                        where(flow), size, ctx.options.chaperone_body_limit)
-            flow.kill()
+            self._refuse(flow, size)
+
+    def _refuse(self, flow: http.HTTPFlow, size: int) -> None:
+        """Too large to buffer and not an upload that can stream: the body goes
+        to the refusal sink (read and dropped), which answers a native 413."""
+        limit = ctx.options.chaperone_body_limit
+        message = f"The request body ({size} bytes) is larger than the gateway's limit (chaperone_body_limit={limit})."
+        log.warning("chaperone: refused %s: body of %d bytes is over chaperone_body_limit (%s)", where(flow), size, limit)
+        call = analyse(request_of(flow))[0]  # from the headers: which protocol to answer in
+        if call is not None:
+            record(flow)["call"] = call.to_record()
+        err = native_error(flow, "RequestEntityTooLarge", message, 413)
+        record(flow)["refused"] = {"status": 413, "message": message}
+        req = flow.request
+        for name in ("authorization", "x-amz-security-token"):
+            req.headers.pop(name, None)
+        req.headers[refusal.HEADER] = refusal.encode(err)
+        req.scheme, (req.host, req.port) = "http", self.sink_address
+        req.stream = True
 
     @fail_closed
     async def request(self, flow: http.HTTPFlow) -> None:

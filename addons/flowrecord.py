@@ -14,7 +14,7 @@ import traceback
 from mitmproxy import http
 
 from .aws import models
-from .aws.errors import error_response, guess_protocol
+from .aws.errors import ErrorResponse, error_response, guess_protocol
 
 KEY = "chaperone"
 log = logging.getLogger("chaperone")
@@ -31,8 +31,11 @@ def where(flow: http.HTTPFlow) -> str:
 
 
 def handled(flow: http.HTTPFlow) -> bool:
-    """True when an earlier addon (or mitmproxy) already answered or killed the flow."""
-    return flow.response is not None or flow.error is not None or not flow.live
+    """True when an earlier addon (or mitmproxy) already answered, refused or killed the flow."""
+    return (
+        flow.response is not None or flow.error is not None or not flow.live
+        or "refused" in flow.metadata.get(KEY, {})
+    )
 
 
 def is_streamed(flow: http.HTTPFlow) -> bool:
@@ -42,6 +45,13 @@ def is_streamed(flow: http.HTTPFlow) -> bool:
 
 def answer_error(flow: http.HTTPFlow, code: str, message: str, status: int = 403) -> None:
     """Answer the flow with a native AWS error for the call's protocol."""
+    err = native_error(flow, code, message, status)
+    flow.response = http.Response.make(err.status, err.body, err.headers)
+    record(flow)["answered_by_gateway"] = {"status": status, "code": code, "message": message}
+
+
+def native_error(flow: http.HTTPFlow, code: str, message: str, status: int = 403) -> ErrorResponse:
+    """The error as the service's protocol carries it (guessed when the call is unknown)."""
     call = record(flow).get("call") or {}
     protocol = call.get("protocol")
     json_version, query_compatible = "1.1", False
@@ -52,12 +62,10 @@ def answer_error(flow: http.HTTPFlow, code: str, message: str, status: int = 403
     if not protocol:
         headers = {k.lower(): v for k, v in flow.request.headers.items()}
         protocol = guess_protocol(flow.request.pretty_host, headers, flow.request.path)
-    err = error_response(
+    return error_response(
         protocol, code, message, status=status, json_version=json_version,
         query_compatible=query_compatible, head=flow.request.method == "HEAD",
     )
-    flow.response = http.Response.make(err.status, err.body, err.headers)
-    record(flow)["answered_by_gateway"] = {"status": status, "code": code, "message": message}
 
 
 def fail_closed(hook):
