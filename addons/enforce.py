@@ -95,7 +95,12 @@ class Enforce(RequestStage):
     async def running(self) -> None:
         if ctx.options.chaperone_control:
             host, port = _address(ctx.options.chaperone_control)
-            await self.control.start(host, port)
+            try:
+                await self.control.start(host, port)
+            except OSError as e:
+                log.error("chaperone: the approvals control channel cannot listen on %s:%d (%s); "
+                          "held calls can still be decided in mitmweb", host, port, e.strerror)
+                return
             if not self.approvers.value:
                 log.warning("chaperone: no approvers file (%s): only mitmweb can decide held calls", ctx.options.chaperone_approvers)
             log.info("chaperone: approvals control channel on %s:%d", *self.control.address)
