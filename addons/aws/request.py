@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
@@ -71,7 +71,3 @@ class Request:
         else:
             pairs = self.query_pairs
         return dict(pairs)
-
-    @cached_property
-    def unquoted_path(self) -> str:
-        return unquote(self.path)
