@@ -169,11 +169,8 @@ class Classify:
         """The caller is `agent`; may it use this region and service?"""
         record(flow)["agent"] = agent.name
         if not agent.allows_region(call.region):
-            return SigV4Error(_access_denied(call.service), f"Agent {agent.name!r} may not use region {call.region}.")
+            return SigV4Error(access_denied_code(call.service), f"Agent {agent.name!r} may not use region {call.region}.")
         if call.service and not agent.allows_service(call.service):
-            return SigV4Error(_access_denied(call.service), f"Agent {agent.name!r} may not use {call.service}.")
+            return SigV4Error(access_denied_code(call.service), f"Agent {agent.name!r} may not use {call.service}.")
         return None
 
-
-def _access_denied(service: str) -> str:
-    return access_denied_code(models.service_model(service) if service else None)

@@ -21,7 +21,6 @@ from mitmproxy import ctx, exceptions, hooks, http
 
 from .approval import store as approvals
 from .approval.control import ControlServer, Handlers
-from .aws import models
 from .aws.call import Call
 from .aws.errors import access_denied_code
 from .config.approvers import Approvers, load_approvers
@@ -120,7 +119,7 @@ class Enforce(RequestStage):
             call.operation = None
         if rules is None:
             rec["decision"] = {"action": "deny", "rule": None, "reason": "no rule set is loaded"}
-            answer_error(flow, _denied_code(call), "Denied by chaperone: no rule set is loaded, so every AWS call is denied.")
+            answer_error(flow, access_denied_code(call.service), "Denied by chaperone: no rule set is loaded, so every AWS call is denied.")
             return
         decision = decide(rules, call, rec.get("agent"), session=rec.get("session"))
         rec["decision"] = decision.to_record()
@@ -128,7 +127,7 @@ class Enforce(RequestStage):
         if decision.action == "allow":
             return
         if decision.action == "deny":
-            answer_error(flow, _denied_code(call), _denial_message(call, decision))
+            answer_error(flow, access_denied_code(call.service), _denial_message(call, decision))
             return
         await self._approval(flow, call, decision)
 
@@ -164,13 +163,13 @@ class Enforce(RequestStage):
         try:
             approval, created = self.store.open(fp, make, now)
         except approvals.ApprovalError as e:
-            answer_error(flow, _denied_code(call), f"Denied by chaperone: {e}")
+            answer_error(flow, access_denied_code(call.service), f"Denied by chaperone: {e}")
             return
         rec["approval"] = {"id": approval.id, "status": approval.status, "mode": approval.mode, "joined": not created}
         if created:
             self._notify(approval)
         if approval.mode == "queue":
-            answer_error(flow, _denied_code(call), (
+            answer_error(flow, access_denied_code(call.service), (
                 f"chaperone: {call.service}:{call.operation} needs approval {approval.id} "
                 f"(rule '{decision.rule}': {decision.message}). Ask an approver to run "
                 f"`chaperone approve {approval.id}`, then retry the same call within {timeout} s."
@@ -201,7 +200,7 @@ class Enforce(RequestStage):
             why = f"nobody approved it within {int(approval.expires - approval.created)} s"
         else:
             why = f"{approval.decided_by} denied it" + (f": {approval.reason}" if approval.reason else "")
-        answer_error(flow, _denied_code(call), f"chaperone: {call.service}:{call.operation} was held for approval {approval.id} and {why}.")
+        answer_error(flow, access_denied_code(call.service), f"chaperone: {call.service}:{call.operation} was held for approval {approval.id} and {why}.")
 
     async def _wait(self, flow: http.HTTPFlow, approval: approvals.Approval, event: asyncio.Event) -> None:
         """Until someone decides or the hold times out. Resuming the flow in
@@ -291,9 +290,6 @@ def _address(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-def _denied_code(call: Call) -> str:
-    return access_denied_code(models.service_model(call.service) if call.service else None)
-
 
 def _denial_message(call: Call, decision) -> str:
     what = f"{call.service}:{call.operation}" if call.operation else "this call"
@@ -303,6 +299,4 @@ def _denial_message(call: Call, decision) -> str:
 
 
 def _brief(params: dict) -> str:
-    shown = {k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))}
-    text = json.dumps(shown)[:200]
-    return text
+    return json.dumps({k: v for k, v in params.items() if isinstance(v, (str, int, float, bool))})[:200]

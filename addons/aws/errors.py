@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
-from . import cbor
+from . import cbor, models
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +88,15 @@ def guess_protocol(host: str, headers: dict[str, str], path: str) -> str:
     return "rest-json"
 
 
-def access_denied_code(model) -> str:
-    """AccessDenied or AccessDeniedException: what the service's model names,
-    else what its protocol family uses (JSON services say AccessDeniedException,
-    query services and those that left query for JSON say AccessDenied)."""
-    if model is None:
+@lru_cache(maxsize=512)
+def access_denied_code(service: str) -> str:
+    """AccessDenied or AccessDeniedException for a service ("" when unknown):
+    what its model names, else what its protocol family uses (JSON services
+    say AccessDeniedException, query services and those that left query for
+    JSON say AccessDenied)."""
+    if not service:
         return "AccessDenied"
+    model = models.service_model(service)
     names = model.shape_names
     for code in ("AccessDeniedException", "AccessDenied"):
         if code in names:
