@@ -27,7 +27,6 @@ from .config.agents import Agent, Agents, load_agents
 from .config.watched import Watched
 from .flowrecord import answer_error, fail_closed, handled, is_streamed, native_error, record, where
 
-HASH_IN_THREAD = 1 << 20  # hash bodies above this off the event loop
 log = logging.getLogger("chaperone")
 
 
@@ -157,7 +156,7 @@ class Classify:
         raw = None if is_streamed(flow) else (flow.request.raw_content or b"")
         check = (auth, flow.request.method, req.url, list(req.headers.items()), raw, agent.secret, now)
         try:
-            if raw is not None and len(raw) > HASH_IN_THREAD:
+            if raw is not None and len(raw) > uploads.HASH_IN_THREAD:
                 await asyncio.to_thread(verify, *check, s3=s3)
             else:
                 verify(*check, s3=s3)

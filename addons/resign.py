@@ -23,7 +23,6 @@ from .aws.gateway_credentials import GatewayCredentials, NoCredentials
 from .aws.sigv2 import parse_v2_query, strip_v2
 from .flowrecord import RequestStage, answer_error, is_streamed, record, where
 
-HASH_IN_THREAD = 1 << 20
 REDACTED = "[removed by chaperone]"
 log = logging.getLogger("chaperone")
 
@@ -113,7 +112,7 @@ class Resign(RequestStage):
             raise sigv4.SigV4Error("InvalidRequest", "A streamed upload must state x-amz-content-sha256.")
         if payload_hash is None:
             body = req.raw_content or b""
-            if len(body) > HASH_IN_THREAD:
+            if len(body) > uploads.HASH_IN_THREAD:
                 payload_hash = await asyncio.to_thread(lambda: hashlib.sha256(body).hexdigest())
             else:
                 payload_hash = hashlib.sha256(body).hexdigest()

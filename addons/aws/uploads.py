@@ -16,6 +16,7 @@ from .chunked import ChunkResigner, ChunkSigner
 from .sigv4 import SigV4Error
 
 STREAM_ABOVE = 4 * 1024 * 1024
+HASH_IN_THREAD = 1 << 20  # buffered bodies above this are hashed off the event loop
 _HOLD_BACK = 1  # bytes kept until a literal payload hash has been checked
 
 
