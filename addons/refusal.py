@@ -14,9 +14,10 @@ import base64
 import json
 
 from .aws.errors import ErrorResponse
+from .loopback_http import answer, read_head
 
 HEADER = "x-chaperone-refusal"
-MAX_HEAD = 64 * 1024
+MAX_HEAD = 64 * 1024  # the agent's own headers come along
 
 
 def encode(err: ErrorResponse) -> str:
@@ -44,21 +45,13 @@ class RefusalSink:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = (await reader.readuntil(b"\r\n\r\n"))[:MAX_HEAD].decode("latin-1")
-            headers = {}
-            for line in head.split("\r\n")[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
+            _, _, headers = await read_head(reader, MAX_HEAD)
             await _drain(reader, headers)
             err = _decode(headers[HEADER])
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, KeyError, ValueError):
             writer.close()
             return
-        lines = [f"HTTP/1.1 {err.status} Refused"] + [f"{k}: {v}" for k, v in err.headers.items()]
-        lines += [f"Content-Length: {len(err.body)}", "Connection: close"]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + err.body)
-        await writer.drain()
-        writer.close()
+        await answer(writer, err.status, err.headers, err.body)
 
 
 async def _drain(reader: asyncio.StreamReader, headers: dict[str, str]) -> None:

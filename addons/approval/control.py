@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..loopback_http import answer, read_head
+
 log = logging.getLogger("chaperone")
 MAX_HEAD = 16 * 1024
 MAX_BODY = 16 * 1024
@@ -55,27 +57,10 @@ class ControlServer:
             status, body = await asyncio.wait_for(self._handle(reader), 10)
         except (asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             status, body = 400, {"error": "malformed request"}
-        data = json.dumps(body, default=str).encode()
-        writer.write(
-            f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode() + data
-        )
-        try:
-            await writer.drain()
-        finally:
-            writer.close()
+        await answer(writer, status, {"Content-Type": "application/json"}, json.dumps(body, default=str).encode())
 
     async def _handle(self, reader: asyncio.StreamReader) -> tuple[int, dict]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        if len(head) > MAX_HEAD:
-            return 400, {"error": "request head too large"}
-        lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = lines[0].split(" ", 2)
-        headers = {}
-        for line in lines[1:]:
-            if ":" in line:
-                k, v = line.split(":", 1)
-                headers[k.strip().lower()] = v.strip()
+        method, path, headers = await read_head(reader, MAX_HEAD)
         length = int(headers.get("content-length", "0"))
         if length > MAX_BODY:
             return 413, {"error": "body too large"}
